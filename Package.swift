@@ -1,0 +1,86 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "prospectd",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "prospectd", targets: ["prospectd"]),
+        .executable(name: "prospect", targets: ["prospect"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+    ],
+    targets: [
+        // Pure domain: people, activities, kinds, calendars, rules. No I/O; time is a parameter.
+        .target(name: "ProspectCore", swiftSettings: swiftSettings),
+        // Codable request/response types shared by the server routes and the CLI client.
+        .target(name: "ProspectAPI", dependencies: ["ProspectCore"], swiftSettings: swiftSettings),
+        // The TOML configuration, decoded into validated values.
+        .target(
+            name: "ProspectConfig",
+            dependencies: ["ProspectCore", .product(name: "TOMLKit", package: "TOMLKit")],
+            swiftSettings: swiftSettings
+        ),
+        // SQLite storage behind one Sendable type.
+        .target(
+            name: "ProspectStore",
+            dependencies: [
+                "ProspectCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The daemon: API routes, identity, lifecycle, systemd integration.
+        .target(
+            name: "ProspectServer",
+            dependencies: [
+                "ProspectCore", "ProspectAPI", "ProspectConfig", "ProspectStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The CLI's commands and its HTTP client.
+        .target(
+            name: "ProspectClient",
+            dependencies: [
+                "ProspectCore", "ProspectAPI",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "prospectd",
+            dependencies: [
+                "ProspectServer", "ProspectConfig",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(name: "prospect", dependencies: ["ProspectClient"], swiftSettings: swiftSettings),
+        .testTarget(name: "ProspectCoreTests", dependencies: ["ProspectCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "ProspectConfigTests", dependencies: ["ProspectConfig"], swiftSettings: swiftSettings),
+        .testTarget(name: "ProspectStoreTests", dependencies: ["ProspectStore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["ProspectCore", "ProspectAPI"],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

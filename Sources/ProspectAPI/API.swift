@@ -1,0 +1,277 @@
+import Foundation
+import ProspectCore
+
+/// Shared wire conventions: paths, JSON coding, the error body.
+public enum API {
+    /// Dates travel as ISO 8601 in UTC (`2026-03-09T21:30:00Z`); keys are sorted so output is stable.
+    public static func encoder() -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }
+
+    public static func decoder() -> JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return decoder
+    }
+
+    /// Where a local daemon listens unless told otherwise.
+    public static let defaultSocket = "/run/prospectd/prospectd.sock"
+}
+
+/// The body of every 4xx and 5xx answer.
+public struct ErrorBody: Codable, Sendable {
+    public var error: String
+    public var kind: String
+
+    public init(error: String, kind: String) {
+        self.error = error
+        self.kind = kind
+    }
+}
+
+/// Who the daemon thinks the caller is.
+public struct WhoAmI: Codable, Sendable {
+    public var handle: String?
+    public var role: Role?
+    /// Admin rights: an admin on the roster, root, or the daemon's own Unix user.
+    public var admin: Bool
+
+    public init(handle: String?, role: Role?, admin: Bool) {
+        self.handle = handle
+        self.role = role
+        self.admin = admin
+    }
+}
+
+/// `POST /v1/activities`
+public struct LogRequest: Codable, Sendable {
+    public var kind: String
+    public var note: String?
+    /// `--at` as typed; the daemon resolves it in the rep's zone.
+    public var at: String?
+    public var value: Double?
+    /// Chosen by the client once per `log` so a retried request never doubles.
+    public var clientID: String
+
+    public init(kind: String, note: String?, at: String?, value: Double?, clientID: String) {
+        self.kind = kind
+        self.note = note
+        self.at = at
+        self.value = value
+        self.clientID = clientID
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case kind, note, at, value
+        case clientID = "client_id"
+    }
+}
+
+/// A rep's standing today: the answer of `status`, and part of `log` and `undo`.
+public struct StatusResponse: Codable, Sendable {
+    public var rep: String
+    /// The rep's local date.
+    public var date: LocalDate
+    public var count: Int
+    public var minimum: Int
+    public var met: Bool
+    /// End of the rep's day, in UTC.
+    public var deadline: Date
+    public var streak: Int
+    public var state: DayState
+    public var workday: Bool
+    public var timezone: String
+    /// Seconds until the deadline; 0 once it has passed.
+    public var secondsLeft: Int
+
+    public init(
+        rep: String, status: DayStatus, streak: Int, timezone: String, now: Date
+    ) {
+        self.rep = rep
+        self.date = status.date
+        self.count = status.count
+        self.minimum = status.minimum
+        self.met = status.met
+        self.deadline = status.deadline
+        self.streak = streak
+        self.state = status.state
+        self.workday = status.workday
+        self.timezone = timezone
+        self.secondsLeft = max(0, Int(status.deadline.timeIntervalSince(now)))
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case rep, date, count, minimum, met, deadline, streak, state, workday, timezone
+        case secondsLeft = "seconds_left"
+    }
+}
+
+/// The answer of `log` and `undo`.
+public struct ActivityResponse: Codable, Sendable {
+    public var activity: Activity
+    /// True when the daemon already had this `client_id` and recorded nothing new.
+    public var duplicate: Bool
+    public var status: StatusResponse
+
+    public init(activity: Activity, duplicate: Bool, status: StatusResponse) {
+        self.activity = activity
+        self.duplicate = duplicate
+        self.status = status
+    }
+}
+
+/// One day of `history`.
+public struct HistoryDay: Codable, Sendable {
+    public var date: LocalDate
+    public var count: Int
+    public var state: DayState
+
+    public init(date: LocalDate, count: Int, state: DayState) {
+        self.date = date
+        self.count = count
+        self.state = state
+    }
+}
+
+/// `GET /v1/history`
+public struct HistoryResponse: Codable, Sendable {
+    public var rep: String
+    public var timezone: String
+    public var streak: Int
+    /// Oldest first, ending today.
+    public var days: [HistoryDay]
+    /// Every activity in the range, newest first.
+    public var activities: [Activity]
+
+    public init(rep: String, timezone: String, streak: Int, days: [HistoryDay], activities: [Activity]) {
+        self.rep = rep
+        self.timezone = timezone
+        self.streak = streak
+        self.days = days
+        self.activities = activities
+    }
+}
+
+/// `POST /v1/away`
+public struct AwayRequest: Codable, Sendable {
+    public var from: LocalDate
+    public var to: LocalDate
+    public var reason: String?
+    /// Someone else's handle (managers for their reports, admins for anyone).
+    public var rep: String?
+
+    public init(from: LocalDate, to: LocalDate, reason: String?, rep: String?) {
+        self.from = from
+        self.to = to
+        self.reason = reason
+        self.rep = rep
+    }
+}
+
+public struct AwayResponse: Codable, Sendable {
+    public var rep: String
+    public var from: LocalDate
+    public var to: LocalDate
+    public var reason: String?
+    /// How many would-be workdays the span covers.
+    public var workdays: Int
+
+    public init(rep: String, from: LocalDate, to: LocalDate, reason: String?, workdays: Int) {
+        self.rep = rep
+        self.from = from
+        self.to = to
+        self.reason = reason
+        self.workdays = workdays
+    }
+}
+
+/// `GET /v1/kinds`
+public struct KindsResponse: Codable, Sendable {
+    public var kinds: [ActivityKind]
+    public var minimum: Int
+
+    public init(kinds: [ActivityKind], minimum: Int) {
+        self.kinds = kinds
+        self.minimum = minimum
+    }
+}
+
+/// `PATCH /v1/people/HANDLE`: only the fields given change; an empty string clears an optional one.
+public struct PersonUpdate: Codable, Sendable {
+    public var name: String?
+    public var email: String?
+    public var timezone: String?
+    public var manager: String?
+    public var role: String?
+    public var unixUser: String?
+    public var workdays: String?
+    public var calendar: String?
+
+    public init(
+        name: String? = nil, email: String? = nil, timezone: String? = nil, manager: String? = nil,
+        role: String? = nil, unixUser: String? = nil, workdays: String? = nil, calendar: String? = nil
+    ) {
+        self.name = name
+        self.email = email
+        self.timezone = timezone
+        self.manager = manager
+        self.role = role
+        self.unixUser = unixUser
+        self.workdays = workdays
+        self.calendar = calendar
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case name, email, timezone, manager, role, workdays, calendar
+        case unixUser = "unix_user"
+    }
+
+    public var isEmpty: Bool {
+        [name, email, timezone, manager, role, unixUser, workdays, calendar].allSatisfy { $0 == nil }
+    }
+}
+
+/// `GET /v1/people`
+public struct PeopleResponse: Codable, Sendable {
+    public var people: [Person]
+
+    public init(people: [Person]) { self.people = people }
+}
+
+/// `POST /v1/roster`
+public struct RosterImportResponse: Codable, Sendable {
+    public var created: Int
+    public var updated: Int
+    public var unchanged: Int
+
+    public init(created: Int, updated: Int, unchanged: Int) {
+        self.created = created
+        self.updated = updated
+        self.unchanged = unchanged
+    }
+}
+
+/// `POST /v1/tokens/HANDLE`: the only time the token is ever shown.
+public struct TokenResponse: Codable, Sendable {
+    public var rep: String
+    public var token: String
+
+    public init(rep: String, token: String) {
+        self.rep = rep
+        self.token = token
+    }
+}
+
+/// `DELETE /v1/tokens/HANDLE`
+public struct RevokeResponse: Codable, Sendable {
+    public var rep: String
+    public var revoked: Int
+
+    public init(rep: String, revoked: Int) {
+        self.rep = rep
+        self.revoked = revoked
+    }
+}

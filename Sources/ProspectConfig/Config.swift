@@ -1,0 +1,119 @@
+import ProspectCore
+
+/// The whole configuration, validated.
+public struct Config: Sendable {
+    public var daemon: DaemonSettings
+    public var rule: Rule
+    /// Every defined kind, by name.
+    public var kinds: [String: ActivityKind]
+    public var ladder: [LadderStep]
+    public var digest: DigestSettings?
+    /// Holidays by calendar name.
+    public var calendars: [String: Set<LocalDate>]
+    public var channels: [String: ChannelSettings]
+    /// Where it was read from, for messages.
+    public var source: String
+
+    /// Kinds in a stable order: counting ones first, then by name.
+    public var sortedKinds: [ActivityKind] {
+        kinds.values.sorted { ($0.counts ? 0 : 1, $0.name) < ($1.counts ? 0 : 1, $1.name) }
+    }
+
+    /// The holidays of a person's calendar (`default` when they name none).
+    public func holidays(calendar: String?) -> Set<LocalDate> {
+        calendars[calendar ?? "default"] ?? []
+    }
+}
+
+/// `[daemon]`
+public struct DaemonSettings: Sendable, Equatable {
+    public var database: String
+    public var socket: String
+    /// Optional TCP API, `host:port`.
+    public var listen: ListenAddress?
+
+    public static let defaultDatabase = "/var/lib/prospectd/prospectd.sqlite"
+    public static let defaultSocket = "/run/prospectd/prospectd.sock"
+}
+
+/// A TCP listen address.
+public struct ListenAddress: Sendable, Equatable, CustomStringConvertible {
+    public var host: String
+    public var port: Int
+
+    /// Parses `127.0.0.1:8787` or `[::1]:8787`.
+    public init?(_ text: String) {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
+            (0...65535).contains(port)
+        else { return nil }
+        var host = String(text[..<colon])
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        guard !host.isEmpty, host.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "." || $0 == ":" || $0 == "-" })
+        else { return nil }
+        self.host = host
+        self.port = port
+    }
+
+    public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+}
+
+/// One `[[ladder]]` step.
+public struct LadderStep: Sendable, Equatable {
+    public enum At: Sendable, Equatable {
+        case time(LocalTime)
+        case endOfDay
+    }
+
+    public enum Audience: String, Sendable, CaseIterable {
+        case rep
+        case manager
+        case managersManager = "manager.manager"
+    }
+
+    public var name: String
+    public var at: At
+    public var audience: Audience
+    public var afterMisses: Int?
+    public var channels: [String]
+}
+
+/// `[digest]`
+public struct DigestSettings: Sendable, Equatable {
+    public var dailyAt: LocalTime?
+    public var weeklyAt: (day: Weekday, time: LocalTime)?
+    public var channels: [String]
+
+    public static func == (a: DigestSettings, b: DigestSettings) -> Bool {
+        a.dailyAt == b.dailyAt && a.weeklyAt?.day == b.weeklyAt?.day && a.weeklyAt?.time == b.weeklyAt?.time
+            && a.channels == b.channels
+    }
+}
+
+/// One `[channels.NAME]`: its type and its settings, checked against what the type accepts.
+public struct ChannelSettings: Sendable, Equatable {
+    public enum Kind: String, Sendable, CaseIterable {
+        case smtp, slack, webhook, ntfy, command, log
+    }
+
+    public var name: String
+    public var type: Kind
+    /// The remaining keys, as strings (numbers rendered), arrays joined by NUL for `command.argv`.
+    public var settings: [String: String]
+    public var argv: [String]
+
+    /// The keys each channel type takes besides `type`.
+    public static let keys: [Kind: Set<String>] = [
+        .smtp: ["host", "port", "security", "username", "password_file", "from", "ca_file", "timeout"],
+        .slack: ["url", "url_file", "timeout"],
+        .webhook: ["url", "secret_file", "timeout"],
+        .ntfy: ["server", "token_file", "priority", "timeout"],
+        .command: ["argv", "timeout"],
+        .log: [],
+    ]
+
+    /// Keys a channel of the type must have.
+    static let requiredKeys: [Kind: [String]] = [
+        .smtp: ["host", "from"], .slack: [], .webhook: ["url", "secret_file"], .ntfy: ["server"],
+        .command: ["argv"], .log: [],
+    ]
+}

@@ -1,0 +1,61 @@
+import Foundation
+
+/// What an activity does for the pipeline.
+public enum KindCategory: String, Codable, Sendable, CaseIterable {
+    case prospecting, advancing, closing
+}
+
+/// A kind of activity a rep can log, as configured in `[kinds.NAME]`.
+public struct ActivityKind: Codable, Hashable, Sendable {
+    public var name: String
+    public var label: String
+    public var category: KindCategory
+    /// Whether it counts towards the daily minimum (listed in `rule.counting_kinds`).
+    public var counts: Bool
+
+    public init(name: String, label: String, category: KindCategory, counts: Bool) {
+        self.name = name
+        self.label = label
+        self.category = category
+        self.counts = counts
+    }
+}
+
+/// One logged action.
+public struct Activity: Codable, Hashable, Sendable {
+    public var id: Int64
+    public var rep: String
+    public var kind: String
+    public var note: String?
+    public var value: Double?
+    /// When it happened.
+    public var occurredAt: Date
+    /// When the daemon recorded it.
+    public var loggedAt: Date
+
+    public init(
+        id: Int64, rep: String, kind: String, note: String?, value: Double?, occurredAt: Date, loggedAt: Date
+    ) {
+        self.id = id
+        self.rep = rep
+        self.kind = kind
+        self.note = note
+        self.value = value
+        self.occurredAt = occurredAt
+        self.loggedAt = loggedAt
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, rep, kind, note, value
+        case occurredAt = "occurred_at"
+        case loggedAt = "logged_at"
+    }
+}
+
+/// Limits on what an activity may carry.
+public enum ActivityLimits {
+    public static let maxNoteLength = 1000
+    /// How far in the future `--at` may lie, for clocks that disagree a little.
+    public static let clockSkew: TimeInterval = 5 * 60
+    public static let maxValue = 1e12
+}

@@ -1,0 +1,95 @@
+/// What a person may do: only `rep`s are held to the rule.
+public enum Role: String, Codable, Sendable, CaseIterable {
+    case rep, manager, admin
+}
+
+/// Someone on the roster.
+public struct Person: Codable, Hashable, Sendable {
+    public var handle: String
+    public var name: String
+    public var email: String
+    /// IANA zone name; empty means the rule's default zone.
+    public var timezone: String
+    /// The handle of this person's manager, if any.
+    public var manager: String?
+    public var role: Role
+    /// The Unix account that speaks for this person on the local socket.
+    public var unixUser: String?
+    /// Nil means the rule's default working week.
+    public var workdays: Set<Weekday>?
+    /// The name of a `[calendars.NAME]` table; nil means `default`.
+    public var calendar: String?
+    public var active: Bool
+
+    public init(
+        handle: String, name: String, email: String, timezone: String, manager: String? = nil, role: Role = .rep,
+        unixUser: String? = nil, workdays: Set<Weekday>? = nil, calendar: String? = nil, active: Bool = true
+    ) {
+        self.handle = handle
+        self.name = name
+        self.email = email
+        self.timezone = timezone
+        self.manager = manager
+        self.role = role
+        self.unixUser = unixUser
+        self.workdays = workdays
+        self.calendar = calendar
+        self.active = active
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case handle, name, email, timezone, manager, role, workdays, calendar, active
+        case unixUser = "unix_user"
+    }
+}
+
+/// Checks on single fields of a person, shared by `admin rep add`, `update` and the roster import.
+public enum PersonField {
+    /// A handle is 1–32 characters of lowercase letters, digits, `.`, `_` and `-`, starting with a letter or digit.
+    public static func isValidHandle(_ handle: String) -> Bool {
+        guard (1...32).contains(handle.count), let first = handle.unicodeScalars.first,
+            ("0"..."9").contains(first) || ("a"..."z").contains(first)
+        else { return false }
+        return handle.unicodeScalars.allSatisfy {
+            ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "." || $0 == "_" || $0 == "-"
+        }
+    }
+
+    /// A plausible address: one `@`, something on each side, a dot in the domain, no spaces or controls.
+    public static func isValidEmail(_ email: String) -> Bool {
+        guard email.count <= 254 else { return false }
+        let parts = email.split(separator: "@", omittingEmptySubsequences: false)
+        guard parts.count == 2, !parts[0].isEmpty, parts[1].contains("."), !parts[1].hasPrefix("."),
+            !parts[1].hasSuffix(".")
+        else { return false }
+        return email.unicodeScalars.allSatisfy { $0.value > 0x20 && $0.value != 0x7F && $0 != "<" && $0 != ">" }
+    }
+
+    /// A Unix login name as useradd accepts it.
+    public static func isValidUnixUser(_ name: String) -> Bool {
+        guard (1...32).contains(name.count), !name.hasPrefix("-") else { return false }
+        return name.unicodeScalars.allSatisfy {
+            ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || $0 == "." || $0 == "_"
+                || $0 == "-"
+        }
+    }
+
+    /// A display name: 1–100 characters, no control characters.
+    public static func isValidName(_ name: String) -> Bool {
+        (1...100).contains(name.count) && !name.unicodeScalars.contains { $0.properties.generalCategory == .control }
+    }
+}
+
+/// Finds the first cycle in a manager graph, given each handle's manager.
+public func managerCycle(in managers: [String: String]) -> [String]? {
+    for start in managers.keys.sorted() {
+        var seen: [String] = [start]
+        var current = start
+        while let next = managers[current] {
+            if let index = seen.firstIndex(of: next) { return Array(seen[index...]) + [next] }
+            seen.append(next)
+            current = next
+        }
+    }
+    return nil
+}

@@ -1,0 +1,182 @@
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import ProspectConfig
+import ProspectStore
+import ServiceLifecycle
+import Synchronization
+import UnixSignals
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The daemon: opens the store, serves the API on the socket (and TCP), reloads on SIGHUP,
+/// talks to systemd, and stops gracefully on SIGTERM.
+public struct Daemon {
+    let configBox: ConfigBox
+    let configPath: String?
+    let clock: any WallClock
+    let logger: Logger
+    let notifier = SystemdNotifier()
+
+    public init(config: Config, configPath: String?, clock: any WallClock, logger: Logger) {
+        self.configBox = ConfigBox(config)
+        self.configPath = configPath
+        self.clock = clock
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        let config = configBox.current
+        let store = try Store.open(path: config.daemon.database)
+        try prepareSocket(config.daemon.socket)
+        let handlers = Handlers(store: store, config: configBox, clock: clock, logger: logger)
+        let responder = makeRouter(handlers).buildResponder()
+
+        let expected = config.daemon.listen == nil ? 1 : 2
+        let running = Mutex(0)
+        let notifier = notifier
+        let logger = logger
+        let onRunning: @Sendable (String) -> Void = { what in
+            logger.info("listening", metadata: ["on": "\(what)"])
+            let all = running.withLock { count -> Bool in
+                count += 1
+                return count == expected
+            }
+            if all {
+                notifier.notify("READY=1\nSTATUS=serving")
+                logger.notice("prospectd ready", metadata: ["database": "\(config.daemon.database)"])
+            }
+        }
+        let socketPath = config.daemon.socket
+        var services: [any Service] = [
+            Application(
+                responder: responder,
+                configuration: .init(address: .unixDomainSocket(path: socketPath), serverName: "prospectd"),
+                onServerRunning: { _ in
+                    // Anyone may connect: the daemon knows callers by SO_PEERCRED, not by file mode.
+                    chmod(socketPath, 0o666)
+                    onRunning("unix:\(socketPath)")
+                }, logger: logger)
+        ]
+        if let listen = config.daemon.listen {
+            services.append(
+                Application(
+                    responder: responder,
+                    configuration: .init(address: .hostname(listen.host, port: listen.port), serverName: "prospectd"),
+                    onServerRunning: { channel in onRunning("tcp:\(channel.localAddress.map { "\($0)" } ?? "\(listen)")") },
+                    logger: logger))
+        }
+        services.append(ReloadService(box: configBox, path: configPath, notifier: notifier, logger: logger))
+        services.append(LifecycleService(notifier: notifier, logger: logger))
+        let group = ServiceGroup(
+            configuration: .init(
+                services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger))
+        try await group.run()
+        unlink(socketPath)
+        logger.notice("prospectd stopped")
+    }
+
+    /// Makes the socket's folder and clears a stale socket file; refuses when another daemon answers there.
+    func prepareSocket(_ path: String) throws {
+        let folder = (path as NSString).deletingLastPathComponent
+        if !folder.isEmpty, !FileManager.default.fileExists(atPath: folder) {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+        }
+        guard FileManager.default.fileExists(atPath: path) else { return }
+        if Self.somethingListens(at: path) {
+            throw DaemonError("another prospectd is already serving \(path); stop it first, or set [daemon].socket to another path")
+        }
+        unlink(path)
+    }
+
+    static func somethingListens(at path: String) -> Bool {
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(path.utf8)
+        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else { return false }
+        withUnsafeMutableBytes(of: &address.sun_path) { buffer in
+            for (i, b) in bytes.enumerated() { buffer[i] = b }
+        }
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        return result == 0
+    }
+}
+
+/// A startup failure with a message for the operator.
+public struct DaemonError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// Re-reads the configuration on SIGHUP; a bad file keeps the running one and logs why.
+struct ReloadService: Service {
+    let box: ConfigBox
+    let path: String?
+    let notifier: SystemdNotifier
+    let logger: Logger
+
+    func run() async throws {
+        let signals = await UnixSignalsSequence(trapping: .sighup)
+        for await _ in signals.cancelOnGracefulShutdown() {
+            notifier.notify("RELOADING=1\nMONOTONIC_USEC=\(SystemdNotifier.monotonicMicroseconds())")
+            reload()
+            notifier.notify("READY=1")
+        }
+    }
+
+    func reload() {
+        guard let path else {
+            logger.notice("SIGHUP: running on the embedded default configuration; nothing to reload")
+            return
+        }
+        do {
+            let new = try ConfigLoader.load(path: path)
+            let old = box.current
+            if new.daemon != old.daemon {
+                logger.warning("SIGHUP: [daemon] settings changed; they take effect at the next restart")
+            }
+            var applied = new
+            applied.daemon = old.daemon
+            box.replace(applied)
+            logger.notice("configuration reloaded", metadata: ["file": "\(path)"])
+        } catch {
+            for problem in error.errors {
+                logger.error("configuration reload refused; keeping the running configuration: \(problem)")
+            }
+        }
+    }
+}
+
+/// Pings the systemd watchdog at half its interval and says STOPPING=1 when shutdown begins.
+struct LifecycleService: Service {
+    let notifier: SystemdNotifier
+    let logger: Logger
+
+    func run() async throws {
+        let interval = SystemdNotifier.watchdogInterval()
+        await withGracefulShutdownHandler {
+            if let interval {
+                try? await cancelWhenGracefulShutdown {
+                    while !Task.isCancelled {
+                        try await Task.sleep(for: interval)
+                        notifier.notify("WATCHDOG=1")
+                    }
+                }
+            } else {
+                try? await gracefulShutdown()
+            }
+        } onGracefulShutdown: {
+            logger.notice("stopping: finishing requests in flight")
+            notifier.notify("STOPPING=1")
+        }
+    }
+}

@@ -1,0 +1,87 @@
+import Foundation
+import Hummingbird
+import Logging
+import ProspectAPI
+import ProspectConfig
+import ProspectCore
+import ProspectStore
+
+/// The API's behaviour, independent of transport: every route is a method here.
+struct Handlers: Sendable {
+    let store: Store
+    let config: ConfigBox
+    let clock: any WallClock
+    let logger: Logger
+
+    /// How far back the streak looks.
+    static let streakWindowDays = 400
+
+    func zone(of person: Person, _ config: Config) -> Zone {
+        Zone(identifier: person.timezone) ?? config.rule.timezone
+    }
+
+    func workdays(of person: Person, _ config: Config) -> Set<Weekday> {
+        person.workdays ?? config.rule.workdays
+    }
+
+    func calendar(for rep: StoredPerson, _ config: Config, since: LocalDate) async throws -> WorkCalendar {
+        WorkCalendar(
+            zone: zone(of: rep.person, config), workdays: workdays(of: rep.person, config),
+            holidays: config.holidays(calendar: rep.person.calendar),
+            timeOff: try await store.timeOff(repID: rep.id, since: since))
+    }
+
+    /// The evaluator over the rep's counting activities of the last `days` days (at least the streak window).
+    func evaluator(for rep: StoredPerson, _ config: Config, now: Date, days: Int = 0) async throws -> (DayEvaluator, LocalDate) {
+        let zone = zone(of: rep.person, config)
+        let today = zone.localDate(of: now)
+        let since = today.adding(days: -max(days, Self.streakWindowDays))
+        let calendar = try await calendar(for: rep, config, since: since)
+        let times = try await store.activityTimes(
+            repID: rep.id, kinds: config.rule.countingKinds,
+            in: zone.startOfDay(since)..<zone.startOfDay(today.adding(days: 2)))
+        return (DayEvaluator(calendar: calendar, rule: config.rule, activities: times), since)
+    }
+
+    func status(of rep: StoredPerson, _ config: Config, now: Date) async throws -> StatusResponse {
+        let (evaluator, since) = try await evaluator(for: rep, config, now: now)
+        let today = evaluator.calendar.zone.localDate(of: now)
+        return StatusResponse(
+            rep: rep.person.handle, status: evaluator.status(of: today, now: now),
+            streak: evaluator.streak(now: now, since: since), timezone: evaluator.calendar.zone.identifier, now: now)
+    }
+
+    // MARK: Access
+
+    func me(_ context: AppContext) throws -> StoredPerson {
+        guard let identity = context.identity, let person = identity.person else {
+            throw UserError(
+                .forbidden,
+                "you are not on the roster, so you have no records; an admin adds you with 'prospect admin rep add HANDLE ... --unix-user LOGIN'")
+        }
+        return person
+    }
+
+    func requireAdmin(_ context: AppContext) throws -> Identity {
+        guard let identity = context.identity, identity.admin else {
+            throw UserError(.forbidden, "only admins may do this; ask an admin")
+        }
+        return identity
+    }
+
+    /// The person whose records the caller wants: themself, or (for `--rep`) someone they manage or, as admin, anyone.
+    func subject(_ handle: String?, _ context: AppContext) async throws -> StoredPerson {
+        guard let handle, handle != context.identity?.person?.person.handle else { return try me(context) }
+        guard let identity = context.identity else { throw UserError(.forbidden, "not identified") }
+        // Do not reveal whether a handle exists to someone who may not see it.
+        let denied = UserError(.forbidden, "you may only see your own records or those of people who report to you")
+        if !identity.admin {
+            guard let me = identity.person, try await store.reports(of: me.id).contains(handle) else { throw denied }
+        }
+        guard let person = try await store.person(handle: handle) else {
+            throw UserError(.notFound, "no one on the roster has handle '\(handle)'; see 'prospect admin rep list'")
+        }
+        return person
+    }
+}
+

@@ -1,0 +1,55 @@
+import Foundation
+import Hummingbird
+import ProspectCore
+import ProspectStore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Establishes who is calling: the peer's Unix user on the socket, a bearer token on TCP.
+struct IdentityMiddleware: RouterMiddleware {
+    typealias Context = AppContext
+    let store: Store
+    let ownUID = getuid()
+
+    func handle(_ request: Request, context: AppContext, next: (Request, AppContext) async throws -> Response) async throws -> Response {
+        var context = context
+        context.identity = try await identify(request, context)
+        return try await next(request, context)
+    }
+
+    func identify(_ request: Request, _ context: AppContext) async throws -> Identity {
+        if context.isLocal {
+            guard let uid = await PeerCredentials.uid(of: context.channel) else {
+                throw UserError(.forbidden, "could not read the caller's Unix credentials from the socket")
+            }
+            let superuser = uid == 0 || uid == ownUID
+            let user = PeerCredentials.userName(uid: uid)
+            let person = try await user.asyncFlatMap { try await store.person(unixUser: $0) }
+            if let person {
+                return Identity(person: person, admin: superuser || person.person.role == .admin, actor: person.person.handle)
+            }
+            if superuser { return Identity(person: nil, admin: true, actor: user.map { "unix:\($0)" } ?? "uid:\(uid)") }
+            let name = user ?? "uid \(uid)"
+            throw UserError(
+                .forbidden,
+                "your Unix user '\(name)' is not on the roster; ask an admin to run 'prospect admin rep add ... --unix-user \(name)'")
+        }
+        guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") else {
+            throw HTTPError(.unauthorized, message: "this API needs a token: set PROSPECT_TOKEN (an admin issues one with 'prospect admin token issue HANDLE')")
+        }
+        let token = String(header.dropFirst("bearer ".count)).trimmingCharacters(in: .whitespaces)
+        guard token.count <= 200, let person = try await store.person(token: token) else {
+            throw HTTPError(.unauthorized, message: "the token is not valid (revoked, mistyped, or its owner deactivated); ask an admin for a new one")
+        }
+        return Identity(person: person, admin: person.person.role == .admin, actor: person.person.handle)
+    }
+}
+
+extension Optional {
+    func asyncFlatMap<U>(_ transform: (Wrapped) async throws -> U?) async rethrows -> U? {
+        guard let value = self else { return nil }
+        return try await transform(value)
+    }
+}

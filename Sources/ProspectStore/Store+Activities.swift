@@ -1,0 +1,116 @@
+import Foundation
+import GRDB
+import ProspectCore
+
+extension Store {
+    static func seconds(_ date: Date) -> Int64 { Int64(date.timeIntervalSince1970.rounded(.down)) }
+    static func date(_ seconds: Int64) -> Date { Date(timeIntervalSince1970: Double(seconds)) }
+
+    static func decodeActivity(_ row: Row, rep: String) -> Activity {
+        Activity(
+            id: row["id"], rep: rep, kind: row["kind"], note: row["note"], value: row["value"],
+            occurredAt: date(row["occurred_at"]), loggedAt: date(row["logged_at"]))
+    }
+
+    /// Records an activity once per `clientID`; a retry returns the first record and `duplicate`.
+    public func logActivity(
+        rep: StoredPerson, kind: String, note: String?, value: Double?, occurredAt: Date, loggedAt: Date,
+        clientID: String
+    ) async throws -> (activity: Activity, duplicate: Bool) {
+        try await write { db in
+            if let row = try Row.fetchOne(
+                db, sql: "SELECT * FROM activity WHERE person_id = ? AND client_id = ?", arguments: [rep.id, clientID])
+            {
+                return (Self.decodeActivity(row, rep: rep.person.handle), true)
+            }
+            try db.execute(
+                sql: """
+                    INSERT INTO activity (person_id, kind, note, value, occurred_at, logged_at, client_id)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [rep.id, kind, note, value, Self.seconds(occurredAt), Self.seconds(loggedAt), clientID])
+            let id = db.lastInsertedRowID
+            let row = try Row.fetchOne(db, sql: "SELECT * FROM activity WHERE id = ?", arguments: [id])!
+            return (Self.decodeActivity(row, rep: rep.person.handle), false)
+        }
+    }
+
+    /// Soft-deletes the rep's most recently logged live activity, with an audit entry.
+    public func undoLast(rep: StoredPerson, actor: String, now: Date) async throws -> Activity? {
+        try await write { db in
+            guard
+                let row = try Row.fetchOne(
+                    db,
+                    sql: """
+                        SELECT * FROM activity WHERE person_id = ? AND deleted_at IS NULL
+                        ORDER BY logged_at DESC, id DESC LIMIT 1
+                        """, arguments: [rep.id])
+            else { return nil }
+            let activity = Self.decodeActivity(row, rep: rep.person.handle)
+            try db.execute(
+                sql: "UPDATE activity SET deleted_at = ? WHERE id = ?", arguments: [Self.seconds(now), activity.id])
+            try Self.audit(
+                db, now: now, actor: actor, action: "activity.undo", subject: rep.person.handle,
+                detail: "activity \(activity.id) (\(activity.kind))")
+            return activity
+        }
+    }
+
+    /// Occurrence and logging times of the rep's live activities of `kinds` that occurred in `range`.
+    public func activityTimes(repID: Int64, kinds: Set<String>, in range: Range<Date>) async throws -> [ActivityTimes] {
+        try await read { db in
+            let placeholders = databaseQuestionMarks(count: kinds.count)
+            var arguments: StatementArguments = [repID, Self.seconds(range.lowerBound), Self.seconds(range.upperBound)]
+            arguments += StatementArguments(Array(kinds).sorted())
+            guard !kinds.isEmpty else { return [] }
+            return try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT occurred_at, logged_at FROM activity INDEXED BY activity_day
+                    WHERE person_id = ? AND occurred_at >= ? AND occurred_at < ? AND deleted_at IS NULL
+                      AND kind IN (\(placeholders))
+                    """, arguments: arguments
+            ).map { ActivityTimes(occurredAt: Self.date($0["occurred_at"]), loggedAt: Self.date($0["logged_at"])) }
+        }
+    }
+
+    /// The rep's live activities that occurred in `range`, newest first.
+    public func activities(rep: StoredPerson, in range: Range<Date>) async throws -> [Activity] {
+        try await read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT * FROM activity
+                    WHERE person_id = ? AND occurred_at >= ? AND occurred_at < ? AND deleted_at IS NULL
+                    ORDER BY occurred_at DESC, id DESC
+                    """,
+                arguments: [rep.id, Self.seconds(range.lowerBound), Self.seconds(range.upperBound)]
+            ).map { Self.decodeActivity($0, rep: rep.person.handle) }
+        }
+    }
+
+    /// The rep's time off that ends on or after `since`.
+    public func timeOff(repID: Int64, since: LocalDate) async throws -> [TimeOff] {
+        try await read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT from_date, to_date, reason FROM time_off WHERE person_id = ? AND to_date >= ?",
+                arguments: [repID, since.description]
+            ).compactMap { row in
+                guard let from = LocalDate(row["from_date"] as String), let to = LocalDate(row["to_date"] as String)
+                else { return nil }
+                return TimeOff(from: from, to: to, reason: row["reason"])
+            }
+        }
+    }
+
+    /// Records time off for a rep.
+    public func addTimeOff(repID: Int64, handle: String, _ span: TimeOff, actor: String, now: Date) async throws {
+        try await write { db in
+            try db.execute(
+                sql: "INSERT INTO time_off (person_id, from_date, to_date, reason, created_at) VALUES (?, ?, ?, ?, ?)",
+                arguments: [repID, span.from.description, span.to.description, span.reason, Self.seconds(now)])
+            try Self.audit(
+                db, now: now, actor: actor, action: "away.add", subject: handle, detail: "\(span.from)..\(span.to)")
+        }
+    }
+}

@@ -1,0 +1,226 @@
+import Foundation
+import GRDB
+import ProspectCore
+
+/// A person as stored, with the row id the other tables point at.
+public struct StoredPerson: Sendable, Hashable {
+    public var id: Int64
+    public var person: Person
+}
+
+extension Store {
+    static let personColumns = """
+        p.id, p.handle, p.name, p.email, p.timezone, m.handle AS manager, p.role, p.unix_user,
+        p.workdays, p.calendar, p.active
+        """
+    static let personFrom = "person p LEFT JOIN person m ON m.id = p.manager_id"
+
+    static func decodePerson(_ row: Row) -> StoredPerson {
+        let workdays: String? = row["workdays"]
+        let parsedWorkdays: Set<Weekday>? = workdays.flatMap { try? Weekday.parseList($0).get() }
+        return StoredPerson(
+            id: row["id"],
+            person: Person(
+                handle: row["handle"], name: row["name"], email: row["email"], timezone: row["timezone"],
+                manager: row["manager"], role: Role(rawValue: row["role"]) ?? .rep, unixUser: row["unix_user"],
+                workdays: parsedWorkdays, calendar: row["calendar"], active: row["active"]))
+    }
+
+    static func fetchPerson(_ db: Database, where clause: String, _ arguments: StatementArguments) throws -> StoredPerson? {
+        try Row.fetchOne(db, sql: "SELECT \(personColumns) FROM \(personFrom) WHERE \(clause)", arguments: arguments)
+            .map(decodePerson)
+    }
+
+    public func person(handle: String) async throws -> StoredPerson? {
+        try await read { db in try Self.fetchPerson(db, where: "p.handle = ?", [handle]) }
+    }
+
+    /// The active person whose `unix_user` is `user`.
+    public func person(unixUser: String) async throws -> StoredPerson? {
+        try await read { db in try Self.fetchPerson(db, where: "p.unix_user = ? AND p.active", [unixUser]) }
+    }
+
+    /// Everyone, ordered by handle.
+    public func people(includeInactive: Bool = false) async throws -> [Person] {
+        try await read { db in
+            try Row.fetchAll(
+                db,
+                sql: "SELECT \(Self.personColumns) FROM \(Self.personFrom) \(includeInactive ? "" : "WHERE p.active") ORDER BY p.handle"
+            ).map { Self.decodePerson($0).person }
+        }
+    }
+
+    /// The handles of everyone reporting to `managerID`, directly or through others.
+    public func reports(of managerID: Int64) async throws -> Set<String> {
+        try await read { db in
+            Set(
+                try String.fetchAll(
+                    db,
+                    sql: """
+                        WITH RECURSIVE r(id) AS (
+                            SELECT id FROM person WHERE manager_id = ?
+                            UNION SELECT p.id FROM person p JOIN r ON p.manager_id = r.id
+                        )
+                        SELECT handle FROM person WHERE id IN r
+                        """, arguments: [managerID]))
+        }
+    }
+
+    /// Adds one person. Refuses a taken handle or Unix user and a manager not on the roster.
+    public func addPerson(_ person: Person, actor: String, now: Date) async throws -> Person {
+        try await write { db in
+            if try Self.fetchPerson(db, where: "p.handle = ?", [person.handle]) != nil {
+                throw UserError(.conflict, "handle '\(person.handle)' is taken; pick another, or use 'admin rep update'")
+            }
+            try Self.upsert(db, person, existing: nil, now: now)
+            try Self.audit(db, now: now, actor: actor, action: "rep.add", subject: person.handle)
+            return try Self.fetchPerson(db, where: "p.handle = ?", [person.handle])!.person
+        }
+    }
+
+    /// Replaces the stored fields of a person with `updated`, refusing manager cycles.
+    public func updatePerson(_ updated: Person, actor: String, now: Date) async throws -> Person {
+        try await write { db in
+            guard let existing = try Self.fetchPerson(db, where: "p.handle = ?", [updated.handle]) else {
+                throw UserError(.notFound, "no one on the roster has handle '\(updated.handle)'; see 'prospect admin rep list'")
+            }
+            try Self.upsert(db, updated, existing: existing, now: now)
+            try Self.checkNoCycle(db)
+            try Self.audit(db, now: now, actor: actor, action: "rep.update", subject: updated.handle)
+            return try Self.fetchPerson(db, where: "p.handle = ?", [updated.handle])!.person
+        }
+    }
+
+    /// Upserts a whole roster in one transaction: every row or none.
+    public func importRoster(_ rows: [RosterCSV.Row], actor: String, now: Date) async throws -> (created: Int, updated: Int, unchanged: Int) {
+        try await write { db in
+            let inFile = Set(rows.map(\.person.handle))
+            var errors: [String] = []
+            for row in rows {
+                if let manager = row.person.manager, !inFile.contains(manager),
+                    try Self.fetchPerson(db, where: "p.handle = ?", [manager]) == nil
+                {
+                    errors.append("line \(row.line): manager '\(manager)' is neither in the file nor on the roster")
+                }
+            }
+            guard errors.isEmpty else { throw RosterImportError(problems: errors) }
+            var created = 0
+            var updated = 0
+            var unchanged = 0
+            // People first without managers, so a row may name a manager further down the file.
+            var existingByHandle: [String: StoredPerson] = [:]
+            for row in rows {
+                let existing = try Self.fetchPerson(db, where: "p.handle = ?", [row.person.handle])
+                existingByHandle[row.person.handle] = existing
+                var person = row.person
+                person.manager = existing?.person.manager
+                do {
+                    try Self.upsert(db, person, existing: existing, now: now)
+                } catch let error as UserError {
+                    throw RosterImportError(problems: ["line \(row.line): \(error.message)"])
+                }
+            }
+            for row in rows {
+                guard let managerHandle = row.person.manager else {
+                    try db.execute(sql: "UPDATE person SET manager_id = NULL WHERE handle = ?", arguments: [row.person.handle])
+                    continue
+                }
+                try db.execute(
+                    sql: "UPDATE person SET manager_id = (SELECT id FROM person WHERE handle = ?) WHERE handle = ?",
+                    arguments: [managerHandle, row.person.handle])
+            }
+            do { try Self.checkNoCycle(db) } catch let error as UserError {
+                throw RosterImportError(problems: [error.message])
+            }
+            for row in rows {
+                var expected = row.person
+                expected.active = true
+                if let before = existingByHandle[row.person.handle] {
+                    if before.person == expected { unchanged += 1 } else { updated += 1 }
+                } else {
+                    created += 1
+                }
+            }
+            try Self.audit(
+                db, now: now, actor: actor, action: "roster.import", subject: nil,
+                detail: "created \(created), updated \(updated), unchanged \(unchanged)")
+            return (created, updated, unchanged)
+        }
+    }
+
+    /// Marks a person inactive; their history stays.
+    public func deactivate(handle: String, actor: String, now: Date) async throws -> Person {
+        try await write { db in
+            guard try Self.fetchPerson(db, where: "p.handle = ?", [handle]) != nil else {
+                throw UserError(.notFound, "no one on the roster has handle '\(handle)'; see 'prospect admin rep list'")
+            }
+            try db.execute(sql: "UPDATE person SET active = 0 WHERE handle = ?", arguments: [handle])
+            try db.execute(
+                sql: "UPDATE token SET revoked_at = ? WHERE revoked_at IS NULL AND person_id = (SELECT id FROM person WHERE handle = ?)",
+                arguments: [Int64(now.timeIntervalSince1970), handle])
+            try Self.audit(db, now: now, actor: actor, action: "rep.deactivate", subject: handle)
+            return try Self.fetchPerson(db, where: "p.handle = ?", [handle])!.person
+        }
+    }
+
+    static func upsert(_ db: Database, _ person: Person, existing: StoredPerson?, now: Date) throws {
+        var managerID: Int64? = nil
+        if let manager = person.manager {
+            guard let m = try fetchPerson(db, where: "p.handle = ?", [manager]) else {
+                throw UserError(.invalid, "manager '\(manager)' is not on the roster; add them first")
+            }
+            managerID = m.id
+        }
+        if let user = person.unixUser,
+            let other = try fetchPerson(db, where: "p.unix_user = ? AND p.handle <> ?", [user, person.handle])
+        {
+            throw UserError(.conflict, "unix user '\(user)' already belongs to '\(other.person.handle)'")
+        }
+        let workdays = person.workdays.map { Weekday.format($0) }
+        if let existing {
+            try db.execute(
+                sql: """
+                    UPDATE person SET name = ?, email = ?, timezone = ?, manager_id = ?, role = ?, unix_user = ?,
+                        workdays = ?, calendar = ?, active = ? WHERE id = ?
+                    """,
+                arguments: [
+                    person.name, person.email, person.timezone, managerID, person.role.rawValue, person.unixUser,
+                    workdays, person.calendar, person.active, existing.id,
+                ])
+        } else {
+            try db.execute(
+                sql: """
+                    INSERT INTO person (handle, name, email, timezone, manager_id, role, unix_user, workdays, calendar, active, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    person.handle, person.name, person.email, person.timezone, managerID, person.role.rawValue,
+                    person.unixUser, workdays, person.calendar, person.active, Int64(now.timeIntervalSince1970),
+                ])
+        }
+    }
+
+    static func checkNoCycle(_ db: Database) throws {
+        let pairs = try Row.fetchAll(
+            db, sql: "SELECT p.handle AS h, m.handle AS m FROM person p JOIN person m ON m.id = p.manager_id")
+        var managers: [String: String] = [:]
+        for row in pairs { managers[row["h"]] = row["m"] }
+        if let cycle = managerCycle(in: managers) {
+            throw UserError(
+                .invalid, "managers would form a cycle (\(cycle.joined(separator: " -> "))); every chain must end at someone without a manager")
+        }
+    }
+
+    static func audit(_ db: Database, now: Date, actor: String, action: String, subject: String?, detail: String? = nil) throws {
+        try db.execute(
+            sql: "INSERT INTO audit (at, actor, action, subject, detail) VALUES (?, ?, ?, ?, ?)",
+            arguments: [Int64(now.timeIntervalSince1970), actor, action, subject, detail])
+    }
+}
+
+/// Every problem found in a roster import; nothing was written.
+public struct RosterImportError: Error, Sendable {
+    public var problems: [String]
+
+    public init(problems: [String]) { self.problems = problems }
+}

@@ -1,0 +1,75 @@
+import GRDB
+
+extension Store {
+    /// Versioned migrations; never edit a shipped one, add the next.
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-foundation") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE person (
+                        id         INTEGER PRIMARY KEY,
+                        handle     TEXT NOT NULL UNIQUE,
+                        name       TEXT NOT NULL,
+                        email      TEXT NOT NULL,
+                        timezone   TEXT NOT NULL DEFAULT '',
+                        manager_id INTEGER REFERENCES person(id) ON DELETE RESTRICT,
+                        role       TEXT NOT NULL CHECK (role IN ('rep', 'manager', 'admin')),
+                        unix_user  TEXT UNIQUE,
+                        workdays   TEXT,
+                        calendar   TEXT,
+                        active     INTEGER NOT NULL DEFAULT 1,
+                        created_at INTEGER NOT NULL
+                    );
+                    CREATE INDEX person_manager ON person(manager_id);
+
+                    CREATE TABLE activity (
+                        id          INTEGER PRIMARY KEY,
+                        person_id   INTEGER NOT NULL REFERENCES person(id) ON DELETE RESTRICT,
+                        kind        TEXT NOT NULL,
+                        note        TEXT,
+                        value       REAL,
+                        occurred_at INTEGER NOT NULL,
+                        logged_at   INTEGER NOT NULL,
+                        client_id   TEXT NOT NULL,
+                        deleted_at  INTEGER,
+                        UNIQUE (person_id, client_id)
+                    );
+                    -- The per-day count the ladder runs for each due rep: covering, live rows only.
+                    CREATE INDEX activity_day ON activity(person_id, occurred_at, kind, logged_at)
+                        WHERE deleted_at IS NULL;
+                    CREATE INDEX activity_logged ON activity(person_id, logged_at);
+
+                    CREATE TABLE time_off (
+                        id         INTEGER PRIMARY KEY,
+                        person_id  INTEGER NOT NULL REFERENCES person(id) ON DELETE RESTRICT,
+                        from_date  TEXT NOT NULL,
+                        to_date    TEXT NOT NULL,
+                        reason     TEXT,
+                        created_at INTEGER NOT NULL,
+                        CHECK (from_date <= to_date)
+                    );
+                    CREATE INDEX time_off_person ON time_off(person_id, to_date);
+
+                    CREATE TABLE token (
+                        id         INTEGER PRIMARY KEY,
+                        person_id  INTEGER NOT NULL REFERENCES person(id) ON DELETE RESTRICT,
+                        sha256     BLOB NOT NULL UNIQUE,
+                        created_at INTEGER NOT NULL,
+                        revoked_at INTEGER
+                    );
+                    CREATE INDEX token_person ON token(person_id);
+
+                    CREATE TABLE audit (
+                        id      INTEGER PRIMARY KEY,
+                        at      INTEGER NOT NULL,
+                        actor   TEXT NOT NULL,
+                        action  TEXT NOT NULL,
+                        subject TEXT,
+                        detail  TEXT
+                    );
+                    """)
+        }
+        return migrator
+    }
+}

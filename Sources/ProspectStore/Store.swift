@@ -1,0 +1,77 @@
+import Foundation
+import GRDB
+import ProspectCore
+
+/// The prospectd database: one `DatabaseWriter` and its migrations. Every write is one transaction.
+public struct Store: Sendable {
+    let writer: any DatabaseWriter
+
+    /// Opens (or creates) the database file, in WAL mode, and migrates it.
+    public static func open(path: String) throws(StoreOpenError) -> Store {
+        var config = Configuration()
+        config.busyMode = .timeout(5)
+        config.foreignKeysEnabled = true
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        do {
+            let pool = try DatabasePool(path: path, configuration: config)
+            let store = Store(writer: pool)
+            try store.migrate()
+            return store
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_NOTADB {
+            throw StoreOpenError(path: path, reason: "it is not a SQLite database; move it aside or set [daemon].database to another file")
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_CANTOPEN {
+            throw StoreOpenError(path: path, reason: "it cannot be opened or created; check that its folder exists and is writable")
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_READONLY || error.resultCode == .SQLITE_PERM {
+            throw StoreOpenError(path: path, reason: "it is read-only; make it writable for the daemon's user")
+        } catch let error as StoreOpenError {
+            throw error
+        } catch {
+            throw StoreOpenError(path: path, reason: "\(error)")
+        }
+    }
+
+    /// An in-memory database for unit tests.
+    public static func inMemory() throws -> Store {
+        let store = Store(writer: try DatabaseQueue())
+        try store.migrate()
+        return store
+    }
+
+    func migrate() throws {
+        // A database written by a newer prospectd has migrations this one does not know.
+        let known = Set(Self.migrator.migrations)
+        let applied = try writer.read { db in
+            try db.tableExists("grdb_migrations") ? Self.migrator.appliedIdentifiers(db) : []
+        }
+        if let unknown = applied.first(where: { !known.contains($0) }) {
+            throw StoreOpenError(
+                path: writer.path, reason: "it was written by a newer prospectd (migration '\(unknown)'); upgrade prospectd")
+        }
+        try Self.migrator.migrate(writer)
+    }
+
+    /// Runs a read-only block; for the server's read routes.
+    public func read<T: Sendable>(_ block: @Sendable @escaping (Database) throws -> T) async throws -> T {
+        try await writer.read(block)
+    }
+
+    /// Runs a block in one write transaction.
+    public func write<T: Sendable>(_ block: @Sendable @escaping (Database) throws -> T) async throws -> T {
+        try await writer.write(block)
+    }
+
+    /// Checks the file is still a sound database (`PRAGMA quick_check`).
+    public func quickCheck() async throws -> Bool {
+        try await writer.read { db in try String.fetchOne(db, sql: "PRAGMA quick_check") == "ok" }
+    }
+}
+
+/// The database could not be opened for use.
+public struct StoreOpenError: Error, CustomStringConvertible {
+    public var path: String
+    public var reason: String
+
+    public var description: String { "database \(path): \(reason)" }
+}
