@@ -78,8 +78,9 @@ extension Handlers {
         let (evaluator, since) = try await evaluator(for: rep, config, now: now, days: days)
         let zone = evaluator.calendar.zone
         let today = zone.localDate(of: now)
-        let first = today.adding(days: -(days - 1))
-        let dayList = (0..<days).map { offset -> HistoryDay in
+        // Days before the rep joined the roster were never theirs to meet: history starts when they did.
+        let first = max(today.adding(days: -(days - 1)), min(today, zone.localDate(of: rep.createdAt)))
+        let dayList = (0...first.days(to: today)).map { offset -> HistoryDay in
             let status = evaluator.status(of: first.adding(days: offset), now: now)
             return HistoryDay(date: status.date, count: status.count, state: status.state)
         }

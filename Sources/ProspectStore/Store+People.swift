@@ -6,12 +6,14 @@ import ProspectCore
 public struct StoredPerson: Sendable, Hashable {
     public var id: Int64
     public var person: Person
+    /// When they were added to the roster; days before it were never theirs to meet.
+    public var createdAt: Date
 }
 
 extension Store {
     static let personColumns = """
         p.id, p.handle, p.name, p.email, p.timezone, m.handle AS manager, p.role, p.unix_user,
-        p.workdays, p.calendar, p.active
+        p.workdays, p.calendar, p.active, p.created_at
         """
     static let personFrom = "person p LEFT JOIN person m ON m.id = p.manager_id"
 
@@ -23,7 +25,8 @@ extension Store {
             person: Person(
                 handle: row["handle"], name: row["name"], email: row["email"], timezone: row["timezone"],
                 manager: row["manager"], role: Role(rawValue: row["role"]) ?? .rep, unixUser: row["unix_user"],
-                workdays: parsedWorkdays, calendar: row["calendar"], active: row["active"]))
+                workdays: parsedWorkdays, calendar: row["calendar"], active: row["active"]),
+            createdAt: Date(timeIntervalSince1970: Double(row["created_at"] as Int64)))
     }
 
     static func fetchPerson(_ db: Database, where clause: String, _ arguments: StatementArguments) throws -> StoredPerson? {

@@ -1,1 +1,3 @@
-print("x")
+import ProspectClient
+
+await Prospect.runMain()

@@ -1,1 +1,152 @@
-print("x")
+import ArgumentParser
+import Foundation
+import Logging
+import ProspectConfig
+import ProspectCore
+import ProspectServer
+import ProspectStore
+
+/// The version `prospectd version` and `prospect --version` report.
+let prospectdVersion = "0.1.0"
+
+@main
+struct Prospectd: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "prospectd",
+        abstract: "The prospectd daemon: every rep, one pipeline-building action every workday.",
+        subcommands: [Run.self, CheckConfig.self, Version.self],
+        defaultSubcommand: Run.self)
+
+    /// Usage errors exit 2 as the contract says (ArgumentParser's default is 64).
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var async = command as? any AsyncParsableCommand {
+                try await async.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            let code = exitCode(for: error)
+            if code == .validationFailure {
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(2)
+            }
+            exit(withError: error)
+        }
+    }
+}
+
+/// The default system-wide configuration file.
+let systemConfigPath = "/etc/prospectd/prospectd.toml"
+
+struct Run: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run", abstract: "Run the daemon in the foreground (systemd's ExecStart).")
+
+    @Option(name: .long, help: "The configuration file (default: \(systemConfigPath)).")
+    var config: String?
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Run on the embedded default configuration, keeping the database and socket in DIR (no root needed).",
+            valueName: "DIR"))
+    var dev: String?
+
+    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error.")
+    var logLevel: String = ProcessInfo.processInfo.environment["LOG_LEVEL"] ?? "info"
+
+    @Option(name: .long, help: .hidden)
+    var startClockAt: String?
+
+    func validate() throws {
+        if config != nil && dev != nil { throw ValidationError("pass either --config or --dev, not both") }
+        if Logger.Level(rawValue: logLevel) == nil {
+            throw ValidationError("--log-level '\(logLevel)' is not one of trace, debug, info, notice, warning, error")
+        }
+        if let start = startClockAt, ActivityTime.parseISO8601(start) == nil {
+            throw ValidationError("--start-clock-at needs an ISO 8601 instant like 2026-03-09T08:00:00Z")
+        }
+    }
+
+    func run() async throws {
+        let level = Logger.Level(rawValue: logLevel)!
+        LoggingSystem.bootstrap { label in
+            var handler = JournalLogHandler(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "prospectd")
+        let loaded: Config
+        let path: String?
+        do {
+            if let dev {
+                let folder = URL(fileURLWithPath: dev).standardizedFileURL.path
+                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+                loaded = ConfigLoader.embeddedDefault(stateDirectory: folder)
+                path = nil
+            } else {
+                path = config ?? systemConfigPath
+                if config == nil, !FileManager.default.fileExists(atPath: systemConfigPath) {
+                    fail("no configuration at \(systemConfigPath): pass --config FILE, or --dev DIR to run on the embedded default")
+                }
+                loaded = try ConfigLoader.load(path: path!)
+            }
+        } catch let errors as ConfigErrors {
+            for error in errors.errors { FileHandle.standardError.write(Data("\(error)\n".utf8)) }
+            Foundation.exit(1)
+        }
+        let clock: any WallClock = startClockAt.flatMap(ActivityTime.parseISO8601).map { ShiftedClock(startingAt: $0) } ?? SystemClock()
+        logger.notice(
+            "prospectd \(prospectdVersion) starting",
+            metadata: ["config": "\(path ?? "embedded default")", "socket": "\(loaded.daemon.socket)"])
+        do {
+            try await Daemon(config: loaded, configPath: path, clock: clock, logger: logger).run()
+        } catch let error as StoreOpenError {
+            logger.critical("cannot start: \(error)")
+            Foundation.exit(1)
+        } catch let error as DaemonError {
+            logger.critical("cannot start: \(error)")
+            Foundation.exit(1)
+        } catch {
+            logger.critical("cannot start: \(error)")
+            Foundation.exit(1)
+        }
+    }
+
+    func fail(_ message: String) -> Never {
+        FileHandle.standardError.write(Data("prospectd: \(message)\n".utf8))
+        Foundation.exit(1)
+    }
+}
+
+struct CheckConfig: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check-config", abstract: "Validate a configuration file: exit 0, or print every error and exit 1.")
+
+    @Option(name: .long, help: "The configuration file (default: \(systemConfigPath)).")
+    var config: String = systemConfigPath
+
+    func run() throws {
+        do {
+            let c = try ConfigLoader.load(path: config)
+            let counting = c.kinds.values.filter(\.counts).count
+            var summary = "\(config): ok: \(c.kinds.count) kinds (\(counting) counting), minimum \(c.rule.minimumActions) a day"
+            summary += ", \(c.ladder.count) ladder step\(c.ladder.count == 1 ? "" : "s"), \(c.channels.count) channel\(c.channels.count == 1 ? "" : "s")"
+            summary += c.digest == nil ? ", no digest" : ", digests on"
+            print(summary)
+        } catch {
+            for problem in error.errors { FileHandle.standardError.write(Data("\(problem)\n".utf8)) }
+            let n = error.errors.count
+            FileHandle.standardError.write(Data("\(config): \(n) error\(n == 1 ? "" : "s")\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+}
+
+struct Version: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "version", abstract: "Print the version.")
+
+    func run() throws { print("prospectd \(prospectdVersion)") }
+}

@@ -1,0 +1,172 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+import ProspectAPI
+
+/// Where the daemon is and how to prove who we are.
+public struct Endpoint: Sendable, CustomStringConvertible {
+    public enum Transport: Sendable {
+        case socket(String)
+        case server(URL, token: String?)
+    }
+
+    public var transport: Transport
+
+    public var description: String {
+        switch transport {
+        case .socket(let path): "the socket \(path)"
+        case .server(let url, _): url.absoluteString
+        }
+    }
+
+    /// Resolves the contract's order: `--socket`, `$PROSPECT_SOCKET`, `--server` with `$PROSPECT_TOKEN`,
+    /// `~/.config/prospect/config.toml`, then `/run/prospectd/prospectd.sock`.
+    static func resolve(socket: String?, server: String?, environment: [String: String]) throws(CLIError) -> Endpoint {
+        if let socket { return Endpoint(transport: .socket(socket)) }
+        if let socket = environment["PROSPECT_SOCKET"], !socket.isEmpty { return Endpoint(transport: .socket(socket)) }
+        let token = environment["PROSPECT_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
+        if let server = server ?? environment["PROSPECT_SERVER"].flatMap({ $0.isEmpty ? nil : $0 }) {
+            return Endpoint(transport: .server(try serverURL(server), token: token))
+        }
+        if let home = environment["HOME"] {
+            let path = home + "/.config/prospect/config.toml"
+            if let text = try? String(contentsOfFile: path, encoding: .utf8) {
+                let settings = parseSimpleTOML(text)
+                if let socket = settings["socket"] { return Endpoint(transport: .socket(socket)) }
+                if let server = settings["server"] {
+                    var fileToken = settings["token"]
+                    if let tokenFile = settings["token_file"] {
+                        fileToken = (try? String(contentsOfFile: tokenFile, encoding: .utf8))?
+                            .trimmingCharacters(in: .whitespacesAndNewlines)
+                    }
+                    return Endpoint(transport: .server(try serverURL(server), token: token ?? fileToken))
+                }
+            }
+        }
+        return Endpoint(transport: .socket(API.defaultSocket))
+    }
+
+    static func serverURL(_ text: String) throws(CLIError) -> URL {
+        guard let url = URL(string: text.hasSuffix("/") ? String(text.dropLast()) : text),
+            url.scheme == "http" || url.scheme == "https", url.host != nil
+        else { throw CLIError.usage("--server '\(text)' is not a URL like http://127.0.0.1:8787") }
+        return url
+    }
+
+    /// `key = "value"` lines of the client's own small config file.
+    static func parseSimpleTOML(_ text: String) -> [String: String] {
+        var out: [String: String] = [:]
+        for line in text.split(separator: "\n") {
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            guard !trimmed.hasPrefix("#"), let eq = trimmed.firstIndex(of: "=") else { continue }
+            let key = trimmed[..<eq].trimmingCharacters(in: .whitespaces)
+            let value = trimmed[trimmed.index(after: eq)...].trimmingCharacters(in: .whitespaces)
+                .trimmingCharacters(in: CharacterSet(charactersIn: "\"'"))
+            out[key] = value
+        }
+        return out
+    }
+
+    func url(_ path: String) -> String {
+        switch transport {
+        case .socket(let socketPath):
+            let host = socketPath.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? socketPath
+            return "http+unix://\(host)\(path)"
+        case .server(let base, _):
+            return base.absoluteString + path
+        }
+    }
+}
+
+/// A failure of the CLI, with the exit code of the contract.
+public enum CLIError: Error, CustomStringConvertible {
+    /// Bad input or a refusal: exit 1.
+    case failure(String)
+    /// A usage error: exit 2.
+    case usage(String)
+    /// The daemon could not be reached: exit 3.
+    case unreachable(String)
+
+    public var description: String {
+        switch self {
+        case .failure(let m), .usage(let m), .unreachable(let m): m
+        }
+    }
+
+    public var exitCode: Int32 {
+        switch self {
+        case .failure: 1
+        case .usage: 2
+        case .unreachable: 3
+        }
+    }
+}
+
+/// Talks JSON to the daemon.
+struct Client {
+    let endpoint: Endpoint
+
+    func send(_ method: HTTPMethod, _ path: String, body: Data? = nil, contentType: String = "application/json") async throws(CLIError) -> Data {
+        var request = HTTPClientRequest(url: endpoint.url(path))
+        request.method = method
+        if let body {
+            request.headers.add(name: "Content-Type", value: contentType)
+            request.body = .bytes(ByteBuffer(bytes: body))
+        }
+        if case .server(_, let token) = endpoint.transport, let token {
+            request.headers.add(name: "Authorization", value: "Bearer \(token)")
+        }
+        let response: HTTPClientResponse
+        let data: Data
+        do {
+            response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+            data = Data((try await response.body.collect(upTo: 64 << 20)).readableBytesView)
+        } catch {
+            throw CLIError.unreachable(unreachableMessage(error))
+        }
+        guard (200..<300).contains(response.status.code) else {
+            if let body = try? API.decoder().decode(ErrorBody.self, from: data) {
+                throw CLIError.failure(body.error)
+            }
+            throw CLIError.failure("the daemon answered \(response.status.code) \(response.status.reasonPhrase)")
+        }
+        return data
+    }
+
+    func unreachableMessage(_ error: any Error) -> String {
+        switch endpoint.transport {
+        case .socket(let path):
+            let hint = FileManager.default.fileExists(atPath: path) ? "is the daemon running?" : "no socket there;"
+            return "cannot reach prospectd at \(path): \(hint) start it (systemctl start prospectd, or prospectd run --dev DIR) or pass --socket PATH"
+        case .server(let url, _):
+            return "cannot reach prospectd at \(url.absoluteString): is it running with [daemon].listen set? (\(type(of: error)))"
+        }
+    }
+
+    func get<T: Decodable>(_ type: T.Type, _ path: String) async throws(CLIError) -> T {
+        try decode(T.self, try await send(.GET, path))
+    }
+
+    func post<T: Decodable>(_ type: T.Type, _ path: String, _ body: some Encodable, method: HTTPMethod = .POST) async throws(CLIError) -> T {
+        let data: Data
+        do { data = try API.encoder().encode(body) } catch { throw CLIError.failure("cannot encode the request: \(error)") }
+        return try decode(T.self, try await send(method, path, body: data))
+    }
+
+    func decode<T: Decodable>(_ type: T.Type, _ data: Data) throws(CLIError) -> T {
+        do { return try API.decoder().decode(T.self, from: data) } catch {
+            throw CLIError.failure("the daemon's answer was not understood (is it a different version?): \(error)")
+        }
+    }
+}
+
+/// Percent-encodes a query value.
+func query(_ value: String) -> String {
+    value.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? value
+}
+
+/// Runs a request and keeps its outcome, to branch on the kind of failure.
+func outcome<T>(_ body: () async throws(CLIError) -> T) async -> Result<T, CLIError> {
+    do { return .success(try await body()) } catch { return .failure(error) }
+}

@@ -1,0 +1,123 @@
+import Foundation
+import ProspectAPI
+import ProspectCore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Terminal output: colour only on a terminal and never with `NO_COLOR`.
+struct Style {
+    let color: Bool
+
+    static let current = Style(
+        color: isatty(STDOUT_FILENO) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"].map(\.isEmpty) ?? true
+            && ProcessInfo.processInfo.environment["TERM"] != "dumb")
+
+    func paint(_ text: String, _ code: String) -> String { color ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text }
+    func green(_ t: String) -> String { paint(t, "32") }
+    func red(_ t: String) -> String { paint(t, "31") }
+    func yellow(_ t: String) -> String { paint(t, "33") }
+    func dim(_ t: String) -> String { paint(t, "2") }
+    func bold(_ t: String) -> String { paint(t, "1") }
+}
+
+enum Format {
+    /// `2h 05m`, `45m`, `under a minute`.
+    static func duration(_ seconds: Int) -> String {
+        if seconds < 60 { return "under a minute" }
+        let h = seconds / 3600
+        let m = (seconds % 3600) / 60
+        if h == 0 { return "\(m)m" }
+        return "\(h)h \(m < 10 ? "0" : "")\(m)m"
+    }
+
+    static func localTime(_ date: Date, zone: String) -> String {
+        let z = Zone(identifier: zone) ?? .utc
+        return z.localTime(of: date).description
+    }
+
+    static func weekdayName(_ date: LocalDate) -> String {
+        switch date.weekday {
+        case .mon: "Monday"
+        case .tue: "Tuesday"
+        case .wed: "Wednesday"
+        case .thu: "Thursday"
+        case .fri: "Friday"
+        case .sat: "Saturday"
+        case .sun: "Sunday"
+        }
+    }
+
+    static func plural(_ n: Int, _ word: String) -> String { "\(n) \(word)\(n == 1 ? "" : "s")" }
+
+    /// The lines of `status` (and the tail of `log` and `undo`).
+    static func status(_ s: StatusResponse, style: Style) -> [String] {
+        var lines: [String] = []
+        let deadline = localTime(s.deadline, zone: s.timezone)
+        if !s.workday {
+            lines.append("Today (\(weekdayName(s.date)) \(s.date)) is not a workday for you: nothing is due. Logged: \(s.count).")
+        } else {
+            let verdict: String
+            switch s.state {
+            case .met: verdict = style.green("met")
+            case .metLate: verdict = style.green("met (late)")
+            case .missed: verdict = style.red("missed")
+            case .pending: verdict = style.yellow("not met yet")
+            case .off: verdict = "off"
+            }
+            lines.append("Today (\(weekdayName(s.date)) \(s.date)): \(s.count) of \(s.minimum): \(verdict).")
+            if s.secondsLeft > 0 {
+                let left = "\(format: s.secondsLeft) left until \(deadline) \(s.timezone)."
+                lines.append(s.met ? left : style.bold(left + " Log one with: prospect log call --note \"…\""))
+            } else {
+                lines.append("The deadline (\(deadline) \(s.timezone)) has passed.")
+            }
+        }
+        lines.append("Streak: \(plural(s.streak, "workday")) met in a row.")
+        return lines
+    }
+
+    /// A calendar heatmap, one row per weekday, one column per week, oldest week first.
+    static func heatmap(_ days: [HistoryDay], style: Style) -> [String] {
+        guard let first = days.first else { return [] }
+        let start = first.date.adding(days: -(Weekday.allCases.firstIndex(of: first.date.weekday)!))
+        let weeks = (start.days(to: days.last!.date) / 7) + 1
+        let byDate = Dictionary(uniqueKeysWithValues: days.map { ($0.date, $0) })
+        var lines: [String] = []
+        for (row, weekday) in Weekday.allCases.enumerated() {
+            var line = weekday.rawValue.capitalized + " "
+            for week in 0..<weeks {
+                let date = start.adding(days: week * 7 + row)
+                guard let day = byDate[date] else {
+                    line += "  "
+                    continue
+                }
+                let cell: String
+                switch day.state {
+                case .met: cell = style.green("■")
+                case .metLate: cell = style.green("▣")
+                case .missed: cell = style.red("□")
+                case .pending: cell = style.yellow("◌")
+                case .off: cell = style.dim(day.count > 0 ? "•" : "·")
+                }
+                line += " " + cell
+            }
+            lines.append(line)
+        }
+        lines.append("     ■ met  ▣ met late  □ missed  ◌ today, open  · off")
+        return lines
+    }
+}
+
+extension String.StringInterpolation {
+    mutating func appendInterpolation(format seconds: Int) {
+        appendLiteral(Format.duration(seconds))
+    }
+}
+
+/// Prints JSON on one line with sorted keys: stable for scripts.
+func printJSON(_ value: some Encodable) {
+    let encoder = API.encoder()
+    if let data = try? encoder.encode(value), let text = String(data: data, encoding: .utf8) { print(text) }
+}
