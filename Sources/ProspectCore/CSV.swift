@@ -99,6 +99,11 @@ public enum RosterCSV {
     public struct Row: Sendable {
         public var line: Int
         public var person: Person
+
+        public init(line: Int, person: Person) {
+            self.line = line
+            self.person = person
+        }
     }
 
     /// Parses and checks every row; on failure returns every problem, each starting with its line.

@@ -3,9 +3,11 @@ import Foundation
 /// Converts between instants and a zone's wall clock, with the DST rules of the contract:
 /// a wall time inside a gap means the first instant after the gap, and an ambiguous one
 /// means its first occurrence.
+///
+/// Works on UTC offsets directly rather than through `Calendar`, which resolves times in
+/// sub-hour gaps (Australia/Lord_Howe) to before the gap, and is slow on hot paths.
 public struct Zone: Sendable, Hashable {
     public let timeZone: TimeZone
-    private let calendar: Calendar
 
     /// Resolves an IANA zone name (`Europe/Copenhagen`); nil when unknown.
     public init?(identifier: String) {
@@ -15,9 +17,6 @@ public struct Zone: Sendable, Hashable {
 
     public init(_ timeZone: TimeZone) {
         self.timeZone = timeZone
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = timeZone
-        self.calendar = calendar
     }
 
     public static let utc = Zone(TimeZone(identifier: "UTC")!)
@@ -27,16 +26,28 @@ public struct Zone: Sendable, Hashable {
     public static func == (a: Zone, b: Zone) -> Bool { a.timeZone.identifier == b.timeZone.identifier }
     public func hash(into hasher: inout Hasher) { hasher.combine(timeZone.identifier) }
 
+    /// The UTC offset in force at `seconds` since 1970.
+    func offset(_ seconds: Int64) -> Int64 {
+        Int64(timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(seconds))))
+    }
+
+    /// Wall-clock seconds since 1970-01-01T00:00 local.
+    func wallSeconds(_ instant: Date) -> Int64 {
+        let t = Int64(instant.timeIntervalSince1970.rounded(.down))
+        return t + offset(t)
+    }
+
     /// The local date of an instant.
     public func localDate(of instant: Date) -> LocalDate {
-        let c = calendar.dateComponents([.year, .month, .day], from: instant)
-        return LocalDate(year: c.year!, month: c.month!, day: c.day!)!
+        let wall = wallSeconds(instant)
+        return LocalDate(dayNumber: Int(wall >= 0 ? wall / 86_400 : (wall - 86_399) / 86_400))
     }
 
     /// The local wall-clock time of an instant, to the minute.
     public func localTime(of instant: Date) -> LocalTime {
-        let c = calendar.dateComponents([.hour, .minute], from: instant)
-        return LocalTime(hour: c.hour!, minute: c.minute!)!
+        let wall = wallSeconds(instant)
+        let secondOfDay = ((wall % 86_400) + 86_400) % 86_400
+        return LocalTime(hour: Int(secondOfDay / 3600), minute: Int(secondOfDay % 3600 / 60))!
     }
 
     /// The instant a day starts (local midnight, or the first instant after a gap at midnight).
@@ -46,26 +57,18 @@ public struct Zone: Sendable, Hashable {
 
     /// The instant of wall time `time` on `date`.
     public func instant(_ date: LocalDate, _ time: LocalTime) -> Date {
-        // Start searching a day early in UTC terms so the first match is on `date` itself;
-        // `.nextTime` picks the first instant after a gap, `.first` the first of a repeat.
-        let noonUTC = Date(timeIntervalSince1970: Double(date.dayNumber) * 86_400 + 43_200)
-        let searchFrom = noonUTC.addingTimeInterval(-2 * 86_400)
-        var match = DateComponents()
-        match.year = date.year
-        match.month = date.month
-        match.day = date.day
-        match.hour = time.hour
-        match.minute = time.minute
-        match.second = 0
-        if let found = calendar.nextDate(
-            after: searchFrom, matching: match, matchingPolicy: .nextTime, repeatedTimePolicy: .first,
-            direction: .forward)
-        {
-            return found
+        let wall = Int64(date.dayNumber) * 86_400 + Int64(time.minutesSinceMidnight) * 60
+        let offsets = Set([offset(wall - 86_400), offset(wall), offset(wall + 86_400)])
+        // Each offset in force around that day proposes an instant; it holds if that offset is really in force then.
+        let valid = offsets.map { wall - $0 }.filter { $0 + offset($0) == wall }
+        if let first = valid.min() { return Date(timeIntervalSince1970: Double(first)) }
+        // In a gap: the first instant whose wall time is at or after the one asked for.
+        var before = wall - offsets.max()!
+        var after = wall - offsets.min()!
+        while after - before > 1 {
+            let middle = before + (after - before) / 2
+            if middle + offset(middle) >= wall { after = middle } else { before = middle }
         }
-        // Unreachable for real zones; fall back to the offset at noon.
-        let offset = Double(timeZone.secondsFromGMT(for: noonUTC))
-        return Date(
-            timeIntervalSince1970: Double(date.dayNumber) * 86_400 + Double(time.minutesSinceMidnight) * 60 - offset)
+        return Date(timeIntervalSince1970: Double(after))
     }
 }

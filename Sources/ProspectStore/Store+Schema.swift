@@ -36,7 +36,7 @@ extension Store {
                         UNIQUE (person_id, client_id)
                     );
                     -- The per-day count the ladder runs for each due rep: covering, live rows only.
-                    CREATE INDEX activity_day ON activity(person_id, occurred_at, kind, logged_at)
+                    CREATE INDEX activity_day ON activity(person_id, occurred_at, kind, logged_at, deleted_at)
                         WHERE deleted_at IS NULL;
                     CREATE INDEX activity_logged ON activity(person_id, logged_at);
 

@@ -1,0 +1,141 @@
+import Foundation
+import Testing
+
+@testable import ProspectConfig
+import ProspectCore
+
+let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+func errors(_ text: String) -> [String] {
+    do {
+        _ = try ConfigLoader.parse(text, source: "test.toml")
+        return []
+    } catch {
+        return error.errors.map(\.description)
+    }
+}
+
+let minimal = """
+    [rule]
+    counting_kinds = ["call"]
+    [kinds.call]
+    label = "Cold call"
+    """
+
+@Suite struct ConfigTests {
+    @Test func theShippedExamplePasses() throws {
+        let config = try ConfigLoader.load(path: repoRoot.appendingPathComponent("config/prospectd.toml").path)
+        #expect(config.rule.timezone.identifier == "Europe/Copenhagen")
+        #expect(config.ladder.map(\.name) == ["nudge", "manager", "skip-level"])
+        #expect(config.ladder[2].afterMisses == 3 && config.ladder[2].audience == .managersManager)
+        #expect(config.digest?.weeklyAt?.day == .fri)
+        #expect(config.holidays(calendar: nil).contains(LocalDate("2026-12-24")!))
+        #expect(config.kinds["won"]?.category == .closing && config.kinds["won"]?.counts == false)
+    }
+
+    @Test func theEmbeddedDefaultParsesWithTheContractsDefaults() {
+        let config = ConfigLoader.embeddedDefault(stateDirectory: "/tmp/x")
+        #expect(config.daemon.socket == "/tmp/x/prospectd.sock")
+        #expect(config.rule.minimumActions == 1 && config.rule.endOfDay == LocalTime("17:30"))
+        #expect(config.ladder.isEmpty && config.digest == nil)
+    }
+
+    @Test func aMinimalFileTakesTheDefaults() throws {
+        let config = try ConfigLoader.parse(minimal, source: "m.toml")
+        #expect(config.daemon.database == "/var/lib/prospectd/prospectd.sqlite")
+        #expect(config.daemon.socket == "/run/prospectd/prospectd.sock")
+        #expect(config.rule.workdays == Weekday.weekdays && config.rule.lateGrace == LocalTime("10:00"))
+        #expect(config.rule.timezone == .utc)
+    }
+
+    @Test func reportsEveryErrorWithItsLine() {
+        let text = """
+            [daemon]
+            listen = "localhost"
+            colour = "blue"
+
+            [rule]
+            counting_kinds = ["call", "emial"]
+            end_of_day = "5:30pm"
+            timezone = "Europe/Kopenhagen"
+
+            [kinds.call]
+            label = "Cold call"
+            category = "cold"
+
+            [[ladder]]
+            name = "nudge"
+            at = "14:00"
+            channels = ["slak"]
+
+            [[ladder]]
+            name = "nudge"
+            at = "end_of_day"
+            audience = "boss"
+            channels = []
+
+            [channels.slack]
+            type = "slack"
+            url_file = "/etc/prospectd/slack.url"
+            """
+        #expect(
+            errors(text).sorted() == [
+                "test.toml:6: rule.counting_kinds[1]: kind 'emial' is not defined; defined kinds: call",
+                "test.toml:3: daemon.colour: unknown key 'colour'; expected one of: database, listen, socket",
+                "test.toml:2: daemon.listen: 'localhost' is not an address; expected \"HOST:PORT\" like \"127.0.0.1:8787\"",
+                "test.toml:7: rule.end_of_day: '5:30pm' is not a time; expected \"HH:MM\" on a 24-hour clock, like \"17:30\"",
+                "test.toml:8: rule.timezone: 'Europe/Kopenhagen' is not a known time zone; expected an IANA name like \"Europe/Copenhagen\"",
+                "test.toml:12: kinds.call.category: 'cold' is not a category; expected prospecting, advancing or closing",
+                "test.toml:17: ladder[0].channels[0]: names channel 'slak', which is not defined; defined channels: slack",
+                "test.toml:20: ladder[1].name: step name 'nudge' is used twice; names must be unique",
+                "test.toml:22: ladder[1].audience: 'boss' is not an audience; expected rep, manager or manager.manager",
+                "test.toml:23: ladder[1].channels: is empty; list at least one channel",
+            ].sorted())
+    }
+
+    @Test func reportsTOMLSyntaxErrorsWithTheirLine() {
+        let found = errors("[rule]\ncounting_kinds = [\"call\"\n[kinds.call]\n")
+        #expect(found.count == 1)
+        #expect(found.first?.hasPrefix("test.toml:3: not valid TOML") == true || found.first?.hasPrefix("test.toml:2: not valid TOML") == true)
+    }
+
+    @Test func needsRuleAndKinds() {
+        #expect(errors("") == [
+            "test.toml: kinds: missing: define at least one [kinds.NAME] table",
+            "test.toml: rule: missing: a [rule] table is required (minimum_actions, counting_kinds, ...)",
+        ])
+    }
+
+    @Test func refusesInlineSecretsAndMissingChannelKeys() {
+        let found = errors(minimal + """
+
+            [channels.hook]
+            type = "webhook"
+            url = "https://example.com/hook"
+            secret = "whsec_abc"
+            """)
+        #expect(found.contains { $0.contains("channels.hook.secret: unknown key 'secret'") })
+        #expect(found.contains { $0.contains("channels.hook.secret_file: missing") })
+    }
+
+    @Test(arguments: [
+        ("minimum_actions = 0", "rule.minimum_actions: 0 is out of range"),
+        ("minimum_actions = \"one\"", "rule.minimum_actions: expected an integer, found string"),
+        ("workdays = [\"mon\", \"funday\"]", "rule.workdays[1]: 'funday' is not a day"),
+        ("late_grace = 10", "rule.late_grace: expected a string, found integer"),
+    ])
+    func refusesBadRuleValues(_ line: String, _ expected: String) {
+        let text = "[rule]\ncounting_kinds = [\"call\"]\n\(line)\n[kinds.call]\n"
+        #expect(errors(text).contains { $0.contains(expected) }, "\(errors(text))")
+    }
+
+    @Test func refusesBadHolidayDates() {
+        let found = errors(minimal + "\n[calendars.default]\nholidays = [\"2026-02-30\", 2026-12-24]\n")
+        #expect(found == ["test.toml:6: calendars.default.holidays[0]: expected a date \"YYYY-MM-DD\" that exists, like \"2026-12-24\""])
+    }
+
+    @Test func loadingAMissingFileSaysSo() {
+        #expect(throws: ConfigErrors.self) { try ConfigLoader.load(path: "/nonexistent/prospectd.toml") }
+    }
+}
+

@@ -1,0 +1,173 @@
+import Foundation
+import GRDB
+import ProspectCore
+import Testing
+
+@testable import ProspectStore
+
+/// A store on a fresh temporary file, removed afterwards.
+func withTemporaryStore(_ body: (Store, String) async throws -> Void) async throws {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("prospect-store-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let path = folder.appendingPathComponent("test.sqlite").path
+    try await body(try Store.open(path: path), path)
+}
+
+let now = Date(timeIntervalSince1970: 1_773_057_600)  // 2026-03-09T12:00:00Z
+
+func person(_ handle: String, manager: String? = nil, role: Role = .rep, unix: String? = nil) -> Person {
+    Person(handle: handle, name: handle.capitalized, email: "\(handle)@example.com", timezone: "UTC", manager: manager,
+           role: role, unixUser: unix)
+}
+
+func rows(_ people: [Person]) -> [RosterCSV.Row] {
+    people.enumerated().map { RosterCSV.Row(line: $0.offset + 2, person: $0.element) }
+}
+
+@Suite struct StoreTests {
+    @Test func opensInWALModeAndReopensAnExistingFile() async throws {
+        try await withTemporaryStore { store, path in
+            _ = try await store.addPerson(person("alice"), actor: "test", now: now)
+            let mode = try await store.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
+            #expect(mode == "wal")
+            let again = try Store.open(path: path)
+            #expect(try await again.person(handle: "alice")?.person.name == "Alice")
+            #expect(try await again.quickCheck())
+        }
+    }
+
+    @Test func refusesAFileThatIsNotADatabase() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("notadb-\(UUID().uuidString).sqlite").path
+        try Data(repeating: 0x41, count: 8192).write(to: URL(fileURLWithPath: path))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        #expect {
+            _ = try Store.open(path: path)
+        } throws: { error in
+            "\(error)" == "database \(path): it is not a SQLite database; move it aside or set [daemon].database to another file"
+        }
+    }
+
+    @Test func aRetriedLogWithTheSameClientIDRecordsOnce() async throws {
+        try await withTemporaryStore { store, _ in
+            let alice = try await addAndFetch(store, person("alice"))
+            let first = try await store.logActivity(
+                rep: alice, kind: "call", note: "Acme", value: nil, occurredAt: now, loggedAt: now, clientID: "client-0001")
+            let second = try await store.logActivity(
+                rep: alice, kind: "call", note: "Acme", value: nil, occurredAt: now, loggedAt: now, clientID: "client-0001")
+            #expect(!first.duplicate && second.duplicate && first.activity == second.activity)
+            let count = try await store.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM activity") }
+            #expect(count == 1)
+        }
+    }
+
+    @Test func undoSoftDeletesTheLastLoggedAndAuditsIt() async throws {
+        try await withTemporaryStore { store, _ in
+            let alice = try await addAndFetch(store, person("alice"))
+            _ = try await store.logActivity(rep: alice, kind: "call", note: nil, value: nil, occurredAt: now, loggedAt: now, clientID: "aaaaaaaa1")
+            _ = try await store.logActivity(
+                rep: alice, kind: "email", note: nil, value: nil, occurredAt: now.addingTimeInterval(-3600),
+                loggedAt: now.addingTimeInterval(60), clientID: "aaaaaaaa2")
+            let undone = try await store.undoLast(rep: alice, actor: "alice", now: now.addingTimeInterval(120))
+            #expect(undone?.kind == "email")
+            let live = try await store.activities(rep: alice, in: now.addingTimeInterval(-86400)..<now.addingTimeInterval(86400))
+            #expect(live.map(\.kind) == ["call"])
+            let audit = try await store.read { db in
+                try String.fetchAll(db, sql: "SELECT actor || '/' || subject FROM audit WHERE action = 'activity.undo'")
+            }
+            #expect(audit == ["alice/alice"])
+            let stillStored = try await store.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM activity WHERE deleted_at IS NOT NULL") }
+            #expect(stillStored == 1)
+        }
+    }
+
+    @Test func theDailyCountIsServedByTheCoveringIndex() async throws {
+        try await withTemporaryStore { store, _ in
+            let plan = try await store.read { db in
+                try Row.fetchAll(
+                    db,
+                    sql: """
+                        EXPLAIN QUERY PLAN SELECT count(*) FROM activity
+                        WHERE person_id = 1 AND occurred_at >= 0 AND occurred_at < 100 AND deleted_at IS NULL
+                          AND kind IN ('call', 'email') AND logged_at <= 50
+                        """
+                ).map { $0["detail"] as String }.joined(separator: "\n")
+            }
+            #expect(plan.contains("COVERING INDEX activity_day"), "\(plan)")
+        }
+    }
+
+    @Test func refusesDuplicatesUnknownManagersAndCycles() async throws {
+        try await withTemporaryStore { store, _ in
+            _ = try await store.addPerson(person("carol", role: .manager), actor: "t", now: now)
+            _ = try await store.addPerson(person("alice", manager: "carol", unix: "alice"), actor: "t", now: now)
+            await #expect(throws: UserError(.conflict, "handle 'alice' is taken; pick another, or use 'admin rep update'")) {
+                _ = try await store.addPerson(person("alice"), actor: "t", now: now)
+            }
+            await #expect(throws: UserError(.invalid, "manager 'zed' is not on the roster; add them first")) {
+                _ = try await store.addPerson(person("bob", manager: "zed"), actor: "t", now: now)
+            }
+            await #expect(throws: UserError(.conflict, "unix user 'alice' already belongs to 'alice'")) {
+                _ = try await store.addPerson(person("bob", unix: "alice"), actor: "t", now: now)
+            }
+            await #expect(throws: UserError.self) {
+                _ = try await store.updatePerson(person("carol", manager: "alice", role: .manager), actor: "t", now: now)
+            }
+            #expect(try await store.person(handle: "carol")?.person.manager == nil)
+            #expect(try await store.reports(of: try await store.person(handle: "carol")!.id) == ["alice"])
+        }
+    }
+
+    @Test func aRosterImportIsAllOrNothing() async throws {
+        try await withTemporaryStore { store, _ in
+            _ = try await store.addPerson(person("carol", role: .manager), actor: "t", now: now)
+            // The second row names a manager nobody knows: nothing at all may be written.
+            await #expect(throws: RosterImportError.self) {
+                _ = try await store.importRoster(rows([person("alice", manager: "carol"), person("bob", manager: "nobody")]), actor: "t", now: now)
+            }
+            #expect(try await store.people().map(\.handle) == ["carol"])
+            // A manager further down the file is fine; a re-import changes nothing.
+            let imported = rows([person("alice", manager: "dana"), person("dana", role: .manager)])
+            let first = try await store.importRoster(imported, actor: "t", now: now)
+            #expect(first.created == 2 && first.updated == 0)
+            let second = try await store.importRoster(imported, actor: "t", now: now)
+            #expect(second.unchanged == 2 && second.created == 0)
+            #expect(try await store.person(handle: "alice")?.person.manager == "dana")
+        }
+    }
+
+    @Test func tokensAreStoredOnlyAsHashesAndDieWhenRevoked() async throws {
+        try await withTemporaryStore { store, path in
+            _ = try await store.addPerson(person("alice"), actor: "t", now: now)
+            let token = try await store.issueToken(handle: "alice", actor: "t", now: now)
+            #expect(token.hasPrefix("pd_") && token.count == 46)
+            #expect(try await store.person(token: token)?.person.handle == "alice")
+            #expect(try await store.person(token: token + "x") == nil)
+            let fileBytes = try Data(contentsOf: URL(fileURLWithPath: path)) + (try? Data(contentsOf: URL(fileURLWithPath: path + "-wal"))).orEmpty
+            #expect(fileBytes.range(of: Data(token.utf8)) == nil)
+            #expect(try await store.revokeTokens(handle: "alice", actor: "t", now: now) == 1)
+            #expect(try await store.person(token: token) == nil)
+        }
+    }
+
+    @Test func deactivationRevokesTokensAndHidesThePerson() async throws {
+        try await withTemporaryStore { store, _ in
+            _ = try await store.addPerson(person("alice", unix: "alice"), actor: "t", now: now)
+            let token = try await store.issueToken(handle: "alice", actor: "t", now: now)
+            _ = try await store.deactivate(handle: "alice", actor: "t", now: now)
+            #expect(try await store.person(token: token) == nil)
+            #expect(try await store.person(unixUser: "alice") == nil)
+            #expect(try await store.people().isEmpty)
+            #expect(try await store.people(includeInactive: true).count == 1)
+        }
+    }
+
+    func addAndFetch(_ store: Store, _ p: Person) async throws -> StoredPerson {
+        _ = try await store.addPerson(p, actor: "t", now: now)
+        return try await store.person(handle: p.handle)!
+    }
+}
+
+extension Optional where Wrapped == Data {
+    var orEmpty: Data { self ?? Data() }
+}
