@@ -135,7 +135,7 @@ struct RosterImport: AsyncParsableCommand {
             throw CLIError.failure("cannot read \(file): \(FileManager.default.fileExists(atPath: file) ? "permission denied" : "no such file")")
         }
         let client = try connection.client()
-        let sent = await outcome { () async throws(CLIError) -> Data in
+        let sent = await outcome { () async throws -> Data in
             try await client.send(.POST, "/v1/roster", body: data, contentType: "text/csv")
         }
         if case .failure(.failure(let message)) = sent {

@@ -22,7 +22,7 @@ public struct Endpoint: Sendable, CustomStringConvertible {
 
     /// Resolves the contract's order: `--socket`, `$PROSPECT_SOCKET`, `--server` with `$PROSPECT_TOKEN`,
     /// `~/.config/prospect/config.toml`, then `/run/prospectd/prospectd.sock`.
-    static func resolve(socket: String?, server: String?, environment: [String: String]) throws(CLIError) -> Endpoint {
+    static func resolve(socket: String?, server: String?, environment: [String: String]) throws -> Endpoint {
         if let socket { return Endpoint(transport: .socket(socket)) }
         if let socket = environment["PROSPECT_SOCKET"], !socket.isEmpty { return Endpoint(transport: .socket(socket)) }
         let token = environment["PROSPECT_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
@@ -47,7 +47,7 @@ public struct Endpoint: Sendable, CustomStringConvertible {
         return Endpoint(transport: .socket(API.defaultSocket))
     }
 
-    static func serverURL(_ text: String) throws(CLIError) -> URL {
+    static func serverURL(_ text: String) throws -> URL {
         guard let url = URL(string: text.hasSuffix("/") ? String(text.dropLast()) : text),
             url.scheme == "http" || url.scheme == "https", url.host != nil
         else { throw CLIError.usage("--server '\(text)' is not a URL like http://127.0.0.1:8787") }
@@ -107,7 +107,16 @@ public enum CLIError: Error, CustomStringConvertible {
 struct Client {
     let endpoint: Endpoint
 
-    func send(_ method: HTTPMethod, _ path: String, body: Data? = nil, contentType: String = "application/json") async throws(CLIError) -> Data {
+    /// One HTTP client per process. A failed connection fails the request at once (the default
+    /// pool would keep retrying until the request's deadline), so "daemon down" is reported fast.
+    static let http: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool.retryConnectionEstablishment = false
+        configuration.timeout = .init(connect: .seconds(5), read: .seconds(60))
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }()
+
+    func send(_ method: HTTPMethod, _ path: String, body: Data? = nil, contentType: String = "application/json") async throws -> Data {
         var request = HTTPClientRequest(url: endpoint.url(path))
         request.method = method
         if let body {
@@ -120,7 +129,7 @@ struct Client {
         let response: HTTPClientResponse
         let data: Data
         do {
-            response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+            response = try await Self.http.execute(request, timeout: .seconds(60))
             data = Data((try await response.body.collect(upTo: 64 << 20)).readableBytesView)
         } catch {
             throw CLIError.unreachable(unreachableMessage(error))
@@ -144,17 +153,17 @@ struct Client {
         }
     }
 
-    func get<T: Decodable>(_ type: T.Type, _ path: String) async throws(CLIError) -> T {
+    func get<T: Decodable>(_ type: T.Type, _ path: String) async throws -> T {
         try decode(T.self, try await send(.GET, path))
     }
 
-    func post<T: Decodable>(_ type: T.Type, _ path: String, _ body: some Encodable, method: HTTPMethod = .POST) async throws(CLIError) -> T {
+    func post<T: Decodable>(_ type: T.Type, _ path: String, _ body: some Encodable, method: HTTPMethod = .POST) async throws -> T {
         let data: Data
         do { data = try API.encoder().encode(body) } catch { throw CLIError.failure("cannot encode the request: \(error)") }
         return try decode(T.self, try await send(method, path, body: data))
     }
 
-    func decode<T: Decodable>(_ type: T.Type, _ data: Data) throws(CLIError) -> T {
+    func decode<T: Decodable>(_ type: T.Type, _ data: Data) throws -> T {
         do { return try API.decoder().decode(T.self, from: data) } catch {
             throw CLIError.failure("the daemon's answer was not understood (is it a different version?): \(error)")
         }
@@ -167,6 +176,8 @@ func query(_ value: String) -> String {
 }
 
 /// Runs a request and keeps its outcome, to branch on the kind of failure.
-func outcome<T>(_ body: () async throws(CLIError) -> T) async -> Result<T, CLIError> {
-    do { return .success(try await body()) } catch { return .failure(error) }
+func outcome<T>(_ body: () async throws -> T) async -> Result<T, CLIError> {
+    do { return .success(try await body()) } catch let error as CLIError { return .failure(error) } catch {
+        return .failure(.failure("\(error)"))
+    }
 }

@@ -51,7 +51,7 @@ struct ConnectionOptions: ParsableArguments {
     @Option(name: .long, help: "The daemon's TCP API, like http://127.0.0.1:8787; the token comes from $PROSPECT_TOKEN.")
     var server: String?
 
-    func client() throws(CLIError) -> Client {
+    func client() throws -> Client {
         Client(endpoint: try Endpoint.resolve(socket: socket, server: server, environment: ProcessInfo.processInfo.environment))
     }
 }
@@ -88,7 +88,7 @@ struct Log: AsyncParsableCommand {
         // Retried with the same client_id, so a lost answer never logs twice.
         var attempt = 0
         while true {
-            let sent = await outcome { () async throws(CLIError) -> ActivityResponse in
+            let sent = await outcome { () async throws -> ActivityResponse in
                 try await client.post(ActivityResponse.self, "/v1/activities", request)
             }
             if case .failure(.unreachable) = sent, attempt < 2 {

@@ -5,7 +5,7 @@ import TOMLKit
 /// Reads the TOML file of the contract into a `Config`, collecting every error.
 public enum ConfigLoader {
     /// Reads and validates a file.
-    public static func load(path: String) throws(ConfigErrors) -> Config {
+    public static func load(path: String) throws -> Config {
         let text: String
         do {
             let data = try Data(contentsOf: URL(fileURLWithPath: path))
@@ -25,7 +25,7 @@ public enum ConfigLoader {
     }
 
     /// Validates TOML text; `source` names it in messages.
-    public static func parse(_ text: String, source: String) throws(ConfigErrors) -> Config {
+    public static func parse(_ text: String, source: String) throws -> Config {
         let table: TOMLTable
         do {
             table = try TOMLTable(string: text)

@@ -4,7 +4,7 @@ import Foundation
 public enum ActivityTime {
     /// Resolves `--at`: an ISO 8601 date-time with `Z` or an offset, a local `HH:MM` (today),
     /// or `yesterday HH:MM`, in `zone` as seen at `now`.
-    public static func resolve(_ text: String?, zone: Zone, now: Date) throws(UserError) -> Date {
+    public static func resolve(_ text: String?, zone: Zone, now: Date) throws -> Date {
         guard let raw = text else { return now }
         let text = raw.trimmingCharacters(in: .whitespaces)
         let today = zone.localDate(of: now)
@@ -60,7 +60,7 @@ public enum ActivityTime {
     /// Refuses an activity time in the future (beyond the clock skew) or past the late grace.
     public static func validate(
         occurredAt: Date, now: Date, calendar: WorkCalendar, rule: Rule
-    ) throws(UserError) {
+    ) throws {
         if occurredAt > now.addingTimeInterval(ActivityLimits.clockSkew) {
             throw UserError("--at lies in the future; log an action once it has happened")
         }

@@ -148,10 +148,12 @@ struct ReloadService: Service {
             applied.daemon = old.daemon
             box.replace(applied)
             logger.notice("configuration reloaded", metadata: ["file": "\(path)"])
-        } catch {
+        } catch let error as ConfigErrors {
             for problem in error.errors {
                 logger.error("configuration reload refused; keeping the running configuration: \(problem)")
             }
+        } catch {
+            logger.error("configuration reload refused; keeping the running configuration: \(error)")
         }
     }
 }

@@ -7,7 +7,7 @@ import ProspectStore
 
 extension Handlers {
     /// Checks what depends on the configuration: the calendar a person names must exist.
-    func checkAgainstConfig(_ person: Person) throws(UserError) {
+    func checkAgainstConfig(_ person: Person) throws {
         let config = config.current
         if let calendar = person.calendar, config.calendars[calendar] == nil {
             let defined = config.calendars.keys.sorted()
@@ -77,7 +77,7 @@ extension Handlers {
         }
         var problems: [String] = []
         for row in rows {
-            do { try checkAgainstConfig(row.person) } catch { problems.append("line \(row.line): \(error.message)") }
+            do { try checkAgainstConfig(row.person) } catch { problems.append("line \(row.line): \(error)") }
         }
         if let cycle = managerCycle(in: Dictionary(uniqueKeysWithValues: rows.compactMap { row in row.person.manager.map { (row.person.handle, $0) } })) {
             problems.append("managers form a cycle (\(cycle.joined(separator: " -> "))); every chain must end at someone without a manager")

@@ -44,7 +44,7 @@ extension Handlers {
         return ActivityResponse(activity: activity, duplicate: duplicate, status: try await status(of: rep, config, now: now))
     }
 
-    static func checkedNote(_ note: String?) throws(UserError) -> String? {
+    static func checkedNote(_ note: String?) throws -> String? {
         guard let note else { return nil }
         let trimmed = note.trimmingCharacters(in: .whitespacesAndNewlines)
         if trimmed.isEmpty { throw UserError("--note is empty; write what you did, or leave --note out") }
@@ -104,7 +104,7 @@ extension Handlers {
             throw UserError("--from \(request.from) is after --to \(request.to); swap them")
         }
         guard request.from.days(to: request.to) < 366 else { throw UserError("time off spans at most 366 days; split it") }
-        let reason = try request.reason.map { reason throws(UserError) in
+        let reason = try request.reason.map { reason throws in
             let trimmed = reason.trimmingCharacters(in: .whitespacesAndNewlines)
             guard !trimmed.isEmpty, trimmed.count <= 200,
                 !trimmed.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })

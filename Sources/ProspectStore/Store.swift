@@ -7,7 +7,7 @@ public struct Store: Sendable {
     let writer: any DatabaseWriter
 
     /// Opens (or creates) the database file, in WAL mode, and migrates it.
-    public static func open(path: String) throws(StoreOpenError) -> Store {
+    public static func open(path: String) throws -> Store {
         var config = Configuration()
         config.busyMode = .timeout(5)
         config.foreignKeysEnabled = true

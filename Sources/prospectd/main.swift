@@ -136,7 +136,7 @@ struct CheckConfig: ParsableCommand {
             summary += ", \(c.ladder.count) ladder step\(c.ladder.count == 1 ? "" : "s"), \(c.channels.count) channel\(c.channels.count == 1 ? "" : "s")"
             summary += c.digest == nil ? ", no digest" : ", digests on"
             print(summary)
-        } catch {
+        } catch let error as ConfigErrors {
             for problem in error.errors { FileHandle.standardError.write(Data("\(problem)\n".utf8)) }
             let n = error.errors.count
             FileHandle.standardError.write(Data("\(config): \(n) error\(n == 1 ? "" : "s")\n".utf8))

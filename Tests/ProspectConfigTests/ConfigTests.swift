@@ -10,8 +10,10 @@ func errors(_ text: String) -> [String] {
     do {
         _ = try ConfigLoader.parse(text, source: "test.toml")
         return []
-    } catch {
+    } catch let error as ConfigErrors {
         return error.errors.map(\.description)
+    } catch {
+        return ["unexpected error: \(error)"]
     }
 }
 
