@@ -55,11 +55,17 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Exit codes of the contract for both executables.
+        .target(
+            name: "ProspectCommandLine",
+            dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: swiftSettings
+        ),
         // The CLI's commands and its HTTP client.
         .target(
             name: "ProspectClient",
             dependencies: [
-                "ProspectCore", "ProspectAPI",
+                "ProspectCore", "ProspectAPI", "ProspectCommandLine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
@@ -68,7 +74,7 @@ let package = Package(
         .executableTarget(
             name: "prospectd",
             dependencies: [
-                "ProspectServer", "ProspectConfig",
+                "ProspectServer", "ProspectConfig", "ProspectCommandLine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings

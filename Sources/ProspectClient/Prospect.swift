@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import ProspectAPI
+import ProspectCommandLine
 import ProspectCore
 
 /// The `prospect` command line.
@@ -21,24 +22,9 @@ public struct Prospect: AsyncParsableCommand {
 
     /// Runs the CLI with the contract's exit codes: 0 ok, 1 refused, 2 usage, 3 unreachable.
     public static func runMain() async {
-        do {
-            var command = try parseAsRoot()
-            if var async = command as? any AsyncParsableCommand {
-                try await async.run()
-            } else {
-                try command.run()
-            }
-        } catch let error as CLIError {
-            let lines = error.description.split(separator: "\n").map { "prospect: \($0)\n" }.joined()
-            FileHandle.standardError.write(Data(lines.utf8))
-            Foundation.exit(error.exitCode)
-        } catch {
-            let code = exitCode(for: error)
-            if code == .validationFailure {
-                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
-                Foundation.exit(2)
-            }
-            exit(withError: error)
+        await mainWithContractExitCodes { error in
+            guard let error = error as? CLIError else { return nil }
+            return (error.description.split(separator: "\n").map { "prospect: \($0)\n" }.joined(), error.exitCode)
         }
     }
 }

@@ -18,26 +18,12 @@ public struct SystemdNotifier: Sendable {
 
     /// Sends `state` (lines like `READY=1`); errors are ignored, as systemd does.
     public func notify(_ state: String) {
-        guard let path else { return }
+        guard let path, let address = UnixSocketAddress(path: path) else { return }
         let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { return }
         defer { close(fd) }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        var bytes = Array(path.utf8)
-        if bytes.first == UInt8(ascii: "@") { bytes[0] = 0 }  // abstract namespace
-        let capacity = MemoryLayout.size(ofValue: address.sun_path)
-        guard bytes.count < capacity else { return }
-        withUnsafeMutableBytes(of: &address.sun_path) { buffer in
-            for (i, b) in bytes.enumerated() { buffer[i] = b }
-        }
-        let length = socklen_t(MemoryLayout<sa_family_t>.size + bytes.count + (bytes.first == 0 ? 0 : 1))
         let message = Array(state.utf8)
-        _ = withUnsafePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in
-                sendto(fd, message, message.count, Int32(MSG_NOSIGNAL), sa, length)
-            }
-        }
+        _ = address.withSockaddr { sendto(fd, message, message.count, Int32(MSG_NOSIGNAL), $0, $1) }
     }
 
     /// `MONOTONIC_USEC=` as systemd wants it with `RELOADING=1`.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import ProspectCommandLine
 import ProspectConfig
 import ProspectCore
 import ProspectServer
@@ -17,23 +18,8 @@ struct Prospectd: AsyncParsableCommand {
         subcommands: [Run.self, CheckConfig.self, Version.self],
         defaultSubcommand: Run.self)
 
-    /// Usage errors exit 2 as the contract says (ArgumentParser's default is 64).
     static func main() async {
-        do {
-            var command = try parseAsRoot()
-            if var async = command as? any AsyncParsableCommand {
-                try await async.run()
-            } else {
-                try command.run()
-            }
-        } catch {
-            let code = exitCode(for: error)
-            if code == .validationFailure {
-                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
-                Foundation.exit(2)
-            }
-            exit(withError: error)
-        }
+        await mainWithContractExitCodes()
     }
 }
 

@@ -70,6 +70,20 @@ final class NotifySocket {
         #expect(daemon.log.contains("<5>prospectd stopped"))
     }
 
+    @Test func pingsTheWatchdogAtHalfItsInterval() throws {
+        let notify = try NotifySocket()
+        let daemon = try DaemonUnderTest()
+        try daemon.start(environment: ["NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "400000"])
+        #expect(notify.receive() == "READY=1\nSTATUS=serving")
+        #expect(notify.receive() == "WATCHDOG=1")
+        let start = Date()
+        #expect(notify.receive() == "WATCHDOG=1")
+        // Pings 200 ms apart; generous bounds for a loaded machine.
+        let elapsed = Date().timeIntervalSince(start)
+        #expect(elapsed > 0.1 && elapsed < 5, "\(elapsed)")
+        #expect(daemon.stop() == 0)
+    }
+
     @Test func refusesASecondDaemonOnTheSameSocketAndADatabaseThatIsNotOne() throws {
         let first = try DaemonUnderTest()
         try first.start()
