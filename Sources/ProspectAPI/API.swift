@@ -88,7 +88,11 @@ public struct StatusResponse: Codable, Sendable {
     public var secondsLeft: Int
 
     public init(
-        rep: String, status: DayStatus, streak: Int, timezone: String, now: Date
+        rep: String,
+        status: DayStatus,
+        streak: Int,
+        timezone: String,
+        now: Date
     ) {
         self.rep = rep
         self.date = status.date
@@ -211,8 +215,14 @@ public struct PersonUpdate: Codable, Sendable {
     public var calendar: String?
 
     public init(
-        name: String? = nil, email: String? = nil, timezone: String? = nil, manager: String? = nil,
-        role: String? = nil, unixUser: String? = nil, workdays: String? = nil, calendar: String? = nil
+        name: String? = nil,
+        email: String? = nil,
+        timezone: String? = nil,
+        manager: String? = nil,
+        role: String? = nil,
+        unixUser: String? = nil,
+        workdays: String? = nil,
+        calendar: String? = nil
     ) {
         self.name = name
         self.email = email

@@ -6,13 +6,16 @@ import ProspectCore
 struct Admin: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Manage the roster and API tokens (admins).",
-        subcommands: [RepCommands.self, Roster.self, Token.self])
+        subcommands: [RepCommands.self, Roster.self, Token.self]
+    )
 }
 
 struct RepCommands: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "rep", abstract: "Add, list, change or deactivate people.",
-        subcommands: [RepAdd.self, RepList.self, RepUpdate.self, RepDeactivate.self])
+        commandName: "rep",
+        abstract: "Add, list, change or deactivate people.",
+        subcommands: [RepAdd.self, RepList.self, RepUpdate.self, RepDeactivate.self]
+    )
 }
 
 /// Fields of a person that `add` and `update` share.
@@ -54,8 +57,16 @@ struct RepAdd: AsyncParsableCommand {
 
     func run() async throws {
         let draft = PersonDraft(
-            handle: handle, name: fields.name!, email: fields.email!, timezone: fields.timezone, manager: fields.manager,
-            role: fields.role, unixUser: fields.unixUser, workdays: fields.workdays, calendar: fields.calendar)
+            handle: handle,
+            name: fields.name!,
+            email: fields.email!,
+            timezone: fields.timezone,
+            manager: fields.manager,
+            role: fields.role,
+            unixUser: fields.unixUser,
+            workdays: fields.workdays,
+            calendar: fields.calendar
+        )
         let person = try await connection.client().post(Person.self, "/v1/people", draft)
         if json { return printJSON(person) }
         print("Added ", terminator: "")
@@ -80,7 +91,9 @@ struct RepList: AsyncParsableCommand {
 
 struct RepUpdate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "update", abstract: "Change fields of a person (an empty value clears an optional field); reactivates them.")
+        commandName: "update",
+        abstract: "Change fields of a person (an empty value clears an optional field); reactivates them."
+    )
 
     @Argument(help: "Their handle.") var handle: String
     @OptionGroup var fields: PersonOptions
@@ -89,8 +102,15 @@ struct RepUpdate: AsyncParsableCommand {
 
     func run() async throws {
         let update = PersonUpdate(
-            name: fields.name, email: fields.email, timezone: fields.timezone, manager: fields.manager, role: fields.role,
-            unixUser: fields.unixUser, workdays: fields.workdays, calendar: fields.calendar)
+            name: fields.name,
+            email: fields.email,
+            timezone: fields.timezone,
+            manager: fields.manager,
+            role: fields.role,
+            unixUser: fields.unixUser,
+            workdays: fields.workdays,
+            calendar: fields.calendar
+        )
         let person = try await connection.client().post(Person.self, "/v1/people/\(query(handle))", update, method: .PATCH)
         if json { return printJSON(person) }
         print("Updated ", terminator: "")
@@ -100,7 +120,9 @@ struct RepUpdate: AsyncParsableCommand {
 
 struct RepDeactivate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "deactivate", abstract: "Deactivate a person: no longer enforced, tokens revoked, history kept.")
+        commandName: "deactivate",
+        abstract: "Deactivate a person: no longer enforced, tokens revoked, history kept."
+    )
 
     @Argument(help: "Their handle.") var handle: String
     @Flag(name: .long, help: "Print JSON.") var json = false
@@ -108,7 +130,10 @@ struct RepDeactivate: AsyncParsableCommand {
 
     func run() async throws {
         let person = try await connection.client().post(
-            Person.self, "/v1/people/\(query(handle))/deactivate", [String: String]())
+            Person.self,
+            "/v1/people/\(query(handle))/deactivate",
+            [String: String]()
+        )
         if json { return printJSON(person) }
         print("Deactivated \(person.handle); their history stays.")
     }
@@ -116,14 +141,17 @@ struct RepDeactivate: AsyncParsableCommand {
 
 struct Roster: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Import or export the roster as CSV.", subcommands: [RosterImport.self, RosterExport.self])
+        abstract: "Import or export the roster as CSV.",
+        subcommands: [RosterImport.self, RosterExport.self]
+    )
 }
 
 struct RosterImport: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
         abstract: "Add or update everyone in a CSV file, all or nothing.",
-        discussion: "Header: \(RosterCSV.columns.joined(separator: ",")) (extra columns allowed, any order).")
+        discussion: "Header: \(RosterCSV.columns.joined(separator: ",")) (extra columns allowed, any order)."
+    )
 
     @Argument(help: "The CSV file.") var file: String
     @Flag(name: .long, help: "Print JSON.") var json = false
@@ -141,7 +169,8 @@ struct RosterImport: AsyncParsableCommand {
         if case .failure(.failure(let message)) = sent {
             // One line per problem, each naming the file and its line.
             throw CLIError.failure(
-                message.split(separator: "\n").map { "\(file): \($0)" }.joined(separator: "\n") + "\nNothing was imported.")
+                message.split(separator: "\n").map { "\(file): \($0)" }.joined(separator: "\n") + "\nNothing was imported."
+            )
         }
         let answer = try sent.get()
         let result = try client.decode(RosterImportResponse.self, answer)
@@ -163,12 +192,16 @@ struct RosterExport: AsyncParsableCommand {
 
 struct Token: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Issue or revoke API tokens for the TCP API.", subcommands: [TokenIssue.self, TokenRevoke.self])
+        abstract: "Issue or revoke API tokens for the TCP API.",
+        subcommands: [TokenIssue.self, TokenRevoke.self]
+    )
 }
 
 struct TokenIssue: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "issue", abstract: "Issue a token; it is printed once and stored only as a hash.")
+        commandName: "issue",
+        abstract: "Issue a token; it is printed once and stored only as a hash."
+    )
 
     @Argument(help: "Whose token.") var handle: String
     @Flag(name: .long, help: "Print JSON.") var json = false
@@ -179,7 +212,8 @@ struct TokenIssue: AsyncParsableCommand {
         if json { return printJSON(result) }
         print(result.token)
         FileHandle.standardError.write(
-            Data("Token for \(result.rep) shown once; give it to them as PROSPECT_TOKEN. It cannot be shown again.\n".utf8))
+            Data("Token for \(result.rep) shown once; give it to them as PROSPECT_TOKEN. It cannot be shown again.\n".utf8)
+        )
     }
 }
 

@@ -12,7 +12,8 @@ struct Style {
 
     static let current = Style(
         color: isatty(STDOUT_FILENO) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"].map(\.isEmpty) ?? true
-            && ProcessInfo.processInfo.environment["TERM"] != "dumb")
+            && ProcessInfo.processInfo.environment["TERM"] != "dumb"
+    )
 
     func paint(_ text: String, _ code: String) -> String { color ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text }
     func green(_ t: String) -> String { paint(t, "32") }

@@ -16,7 +16,8 @@ public struct Prospect: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             Log.self, Status.self, History.self, Undo.self, Away.self, Kinds.self, Admin.self,
-        ])
+        ]
+    )
 
     public init() {}
 
@@ -48,7 +49,8 @@ struct Log: AsyncParsableCommand {
         discussion: """
             --at takes 2026-03-09T15:00:00Z (or an offset), HH:MM (today, your zone) or 'yesterday HH:MM'.
             Yesterday's action may be logged until late_grace (10:00 by default) on your next workday.
-            """)
+            """
+    )
 
     @Argument(help: "What you did: call, email, referral, inbound, qualify, lost-deal, ...")
     var kind: String
@@ -70,7 +72,12 @@ struct Log: AsyncParsableCommand {
     func run() async throws {
         let client = try connection.client()
         let request = LogRequest(
-            kind: kind.lowercased(), note: note, at: at, value: value, clientID: UUID().uuidString.lowercased())
+            kind: kind.lowercased(),
+            note: note,
+            at: at,
+            value: value,
+            clientID: UUID().uuidString.lowercased()
+        )
         // Retried with the same client_id, so a lost answer never logs twice.
         var attempt = 0
         while true {
@@ -91,7 +98,7 @@ struct Log: AsyncParsableCommand {
                 let day = Zone(identifier: result.status.timezone)?.localDate(of: a.occurredAt)
                 let dayText = day == result.status.date ? "" : " on \(day?.description ?? "")"
                 print("\(result.duplicate ? "Already logged" : "Logged") \(a.kind) at \(when)\(dayText).")
-                Format.status(result.status, style: style).forEach { print($0) }
+                print(Format.status(result.status, style: style).joined(separator: "\n"))
                 return
             }
         }
@@ -100,7 +107,8 @@ struct Log: AsyncParsableCommand {
 
 struct Status: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Today: done or not, count, deadline, time left, streak.")
+        abstract: "Today: done or not, count, deadline, time left, streak."
+    )
 
     @Option(name: .long, help: "Someone who reports to you (managers, admins).")
     var rep: String?
@@ -115,7 +123,7 @@ struct Status: AsyncParsableCommand {
         let status = try await connection.client().get(StatusResponse.self, path)
         if json { return printJSON(status) }
         if rep != nil { print("\(status.rep):") }
-        Format.status(status, style: .current).forEach { print($0) }
+        print(Format.status(status, style: .current).joined(separator: "\n"))
     }
 }
 
@@ -145,8 +153,10 @@ struct History: AsyncParsableCommand {
         let style = Style.current
         let workdays = history.days.filter { $0.state != .off && $0.state != .pending }
         let met = workdays.filter { $0.state == .met || $0.state == .metLate }.count
-        print("\(history.rep): last \(Format.plural(history.days.count, "day")) (\(history.timezone)): \(met) of \(Format.plural(workdays.count, "workday")) met; streak \(history.streak).")
-        Format.heatmap(history.days, style: style).forEach { print($0) }
+        print(
+            "\(history.rep): last \(Format.plural(history.days.count, "day")) (\(history.timezone)): \(met) of \(Format.plural(workdays.count, "workday")) met; streak \(history.streak)."
+        )
+        print(Format.heatmap(history.days, style: style).joined(separator: "\n"))
         if history.activities.isEmpty { return print("No actions logged in this period.") }
         print("")
         let zone = Zone(identifier: history.timezone) ?? .utc
@@ -174,7 +184,7 @@ struct Undo: AsyncParsableCommand {
         if json { return printJSON(result) }
         let a = result.activity
         print("Removed \(a.kind) logged at \(Format.localTime(a.loggedAt, zone: result.status.timezone)).")
-        Format.status(result.status, style: .current).forEach { print($0) }
+        print(Format.status(result.status, style: .current).joined(separator: "\n"))
     }
 }
 
@@ -202,7 +212,10 @@ struct Away: AsyncParsableCommand {
         guard let fromDate = LocalDate(from) else { throw CLIError.failure("--from '\(from)' is not a date; use YYYY-MM-DD") }
         guard let toDate = LocalDate(to) else { throw CLIError.failure("--to '\(to)' is not a date; use YYYY-MM-DD") }
         let result = try await connection.client().post(
-            AwayResponse.self, "/v1/away", AwayRequest(from: fromDate, to: toDate, reason: reason, rep: rep))
+            AwayResponse.self,
+            "/v1/away",
+            AwayRequest(from: fromDate, to: toDate, reason: reason, rep: rep)
+        )
         if json { return printJSON(result) }
         print("\(result.rep) is away \(result.from) to \(result.to): \(Format.plural(result.workdays, "workday")) not enforced.")
     }

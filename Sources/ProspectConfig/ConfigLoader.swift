@@ -32,8 +32,11 @@ public enum ConfigLoader {
         } catch let error as TOMLParseError {
             throw ConfigErrors(errors: [
                 ConfigError(
-                    file: source, line: error.source.begin.line, keyPath: "",
-                    message: "not valid TOML: \(error.description)")
+                    file: source,
+                    line: error.source.begin.line,
+                    keyPath: "",
+                    message: "not valid TOML: \(error.description)"
+                )
             ])
         } catch {
             throw ConfigErrors(errors: [ConfigError(file: source, line: nil, keyPath: "", message: "not valid TOML: \(error)")])
@@ -59,7 +62,8 @@ struct Reader {
         for key in table.keys.sorted() where !allowed.contains(key) {
             fail(
                 path.isEmpty ? key : "\(path).\(key)",
-                "unknown key '\(key)'; expected one of: \(allowed.sorted().joined(separator: ", "))")
+                "unknown key '\(key)'; expected one of: \(allowed.sorted().joined(separator: ", "))"
+            )
         }
     }
 
@@ -139,15 +143,23 @@ struct Reader {
         for (i, name) in countingKinds.enumerated() where kindsTable != nil && kinds[name] == nil {
             fail(
                 "rule.counting_kinds[\(i)]",
-                "kind '\(name)' is not defined; defined kinds: \(kinds.keys.sorted().joined(separator: ", "))")
+                "kind '\(name)' is not defined; defined kinds: \(kinds.keys.sorted().joined(separator: ", "))"
+            )
         }
         let ladder = readLadder(root["ladder"], channels: channels)
         let digest = subtable(root, "digest", "").flatMap { readDigest($0, channels: channels) }
         let calendars = readCalendars(subtable(root, "calendars", "") ?? TOMLTable())
         guard let daemon, let rule else { return nil }
         return Config(
-            daemon: daemon, rule: rule, kinds: kinds, ladder: ladder, digest: digest, calendars: calendars,
-            channels: channels, source: source)
+            daemon: daemon,
+            rule: rule,
+            kinds: kinds,
+            ladder: ladder,
+            digest: digest,
+            calendars: calendars,
+            channels: channels,
+            source: source
+        )
     }
 
     mutating func readDaemon(_ t: TOMLTable) -> DaemonSettings? {
@@ -168,8 +180,10 @@ struct Reader {
 
     mutating func readRule(_ t: TOMLTable) -> (Rule?, [String]) {
         checkKeys(
-            t, "rule",
-            allowed: ["minimum_actions", "counting_kinds", "workdays", "end_of_day", "late_grace", "timezone"])
+            t,
+            "rule",
+            allowed: ["minimum_actions", "counting_kinds", "workdays", "end_of_day", "late_grace", "timezone"]
+        )
         let minimum = int(t, "minimum_actions", "rule", range: 1...100) ?? 1
         let counting = strings(t, "counting_kinds", "rule")
         if t["counting_kinds"] == nil { fail("rule.counting_kinds", "missing: list the kinds that count, like [\"call\", \"email\"]") }
@@ -178,7 +192,9 @@ struct Reader {
         if let names = strings(t, "workdays", "rule") {
             workdays = []
             for (i, name) in names.enumerated() {
-                if let day = Weekday(rawValue: name.lowercased()) { workdays.insert(day) } else {
+                if let day = Weekday(rawValue: name.lowercased()) {
+                    workdays.insert(day)
+                } else {
                     fail("rule.workdays[\(i)]", "'\(name)' is not a day; expected mon, tue, wed, thu, fri, sat or sun")
                 }
             }
@@ -188,13 +204,20 @@ struct Reader {
         let lateGrace = time(t, "late_grace", "rule") ?? LocalTime(hour: 10, minute: 0)!
         var zone = Zone.utc
         if let name = string(t, "timezone", "rule") {
-            if let z = Zone(identifier: name) { zone = z } else {
+            if let z = Zone(identifier: name) {
+                zone = z
+            } else {
                 fail("rule.timezone", "'\(name)' is not a known time zone; expected an IANA name like \"Europe/Copenhagen\"")
             }
         }
         let rule = Rule(
-            minimumActions: minimum, countingKinds: Set(counting ?? []), workdays: workdays, endOfDay: endOfDay,
-            lateGrace: lateGrace, timezone: zone)
+            minimumActions: minimum,
+            countingKinds: Set(counting ?? []),
+            workdays: workdays,
+            endOfDay: endOfDay,
+            lateGrace: lateGrace,
+            timezone: zone
+        )
         return (rule, counting ?? [])
     }
 
@@ -211,7 +234,9 @@ struct Reader {
             let label = string(kt, "label", path) ?? name
             var category = KindCategory.prospecting
             if let c = string(kt, "category", path) {
-                if let value = KindCategory(rawValue: c) { category = value } else {
+                if let value = KindCategory(rawValue: c) {
+                    category = value
+                } else {
                     fail("\(path).category", "'\(c)' is not a category; expected prospecting, advancing or closing")
                 }
             }
@@ -232,7 +257,8 @@ struct Reader {
             fail(
                 "\(path).channels[\(i)]",
                 "names channel '\(name)', which is not defined; "
-                    + (defined.isEmpty ? "define it under [channels.\(name)]" : "defined channels: \(defined.joined(separator: ", "))"))
+                    + (defined.isEmpty ? "define it under [channels.\(name)]" : "defined channels: \(defined.joined(separator: ", "))")
+            )
         }
     }
 
@@ -258,7 +284,11 @@ struct Reader {
             }
             var at: LadderStep.At? = nil
             if let text = string(t, "at", path) {
-                if text == "end_of_day" { at = .endOfDay } else if let time = LocalTime(text) { at = .time(time) } else {
+                if text == "end_of_day" {
+                    at = .endOfDay
+                } else if let time = LocalTime(text) {
+                    at = .time(time)
+                } else {
                     fail("\(path).at", "'\(text)' is not a time; expected \"HH:MM\" or \"end_of_day\"")
                 }
             } else if t["at"] == nil {
@@ -266,7 +296,9 @@ struct Reader {
             }
             var audience = LadderStep.Audience.rep
             if let text = string(t, "audience", path) {
-                if let a = LadderStep.Audience(rawValue: text) { audience = a } else {
+                if let a = LadderStep.Audience(rawValue: text) {
+                    audience = a
+                } else {
                     fail("\(path).audience", "'\(text)' is not an audience; expected rep, manager or manager.manager")
                 }
             }
@@ -275,7 +307,8 @@ struct Reader {
             checkChannels(stepChannels, path, channels: channels)
             if let name, let at {
                 steps.append(
-                    LadderStep(name: name, at: at, audience: audience, afterMisses: afterMisses, channels: stepChannels ?? []))
+                    LadderStep(name: name, at: at, audience: audience, afterMisses: afterMisses, channels: stepChannels ?? [])
+                )
             }
         }
         return steps
@@ -335,7 +368,10 @@ struct Reader {
                 continue
             }
             guard let type = ChannelSettings.Kind(rawValue: typeName) else {
-                fail("\(path).type", "'\(typeName)' is not a channel type; expected one of \(ChannelSettings.Kind.allCases.map(\.rawValue).joined(separator: ", "))")
+                fail(
+                    "\(path).type",
+                    "'\(typeName)' is not a channel type; expected one of \(ChannelSettings.Kind.allCases.map(\.rawValue).joined(separator: ", "))"
+                )
                 continue
             }
             let allowed = ChannelSettings.keys[type]!

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Maps TOML key paths (`ladder[1].channels`, `rule.end_of_day`) to the line that set them.
 ///
 /// A light scan of the text: table headers, array-of-table headers and `key =` lines. It only
@@ -62,5 +64,3 @@ struct SourceLines {
         return nil
     }
 }
-
-import Foundation

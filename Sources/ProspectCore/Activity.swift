@@ -34,7 +34,13 @@ public struct Activity: Codable, Hashable, Sendable {
     public var loggedAt: Date
 
     public init(
-        id: Int64, rep: String, kind: String, note: String?, value: Double?, occurredAt: Date, loggedAt: Date
+        id: Int64,
+        rep: String,
+        kind: String,
+        note: String?,
+        value: Double?,
+        occurredAt: Date,
+        loggedAt: Date
     ) {
         self.id = id
         self.rep = rep

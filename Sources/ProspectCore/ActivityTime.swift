@@ -16,7 +16,8 @@ public enum ActivityTime {
         }
         if let instant = parseISO8601(text) { return instant }
         throw UserError(
-            "--at '\(String(raw.prefix(40)))' is not a time: use HH:MM (today), 'yesterday HH:MM', or 2026-03-09T15:00:00Z")
+            "--at '\(String(raw.prefix(40)))' is not a time: use HH:MM (today), 'yesterday HH:MM', or 2026-03-09T15:00:00Z"
+        )
     }
 
     /// Parses `YYYY-MM-DDTHH:MM[:SS[.fff]]` followed by `Z`, `±HH:MM` or `±HHMM`.
@@ -59,7 +60,10 @@ public enum ActivityTime {
 
     /// Refuses an activity time in the future (beyond the clock skew) or past the late grace.
     public static func validate(
-        occurredAt: Date, now: Date, calendar: WorkCalendar, rule: Rule
+        occurredAt: Date,
+        now: Date,
+        calendar: WorkCalendar,
+        rule: Rule
     ) throws {
         if occurredAt > now.addingTimeInterval(ActivityLimits.clockSkew) {
             throw UserError("--at lies in the future; log an action once it has happened")
@@ -71,7 +75,8 @@ public enum ActivityTime {
         if now > limit {
             throw UserError(
                 "too late to log for \(day): a day stays open until \(rule.lateGrace) on the next workday "
-                    + "(\(zone.localDate(of: limit))); log it for today instead, without --at")
+                    + "(\(zone.localDate(of: limit))); log it for today instead, without --at"
+            )
         }
     }
 }

@@ -39,7 +39,9 @@ public enum CSV {
             if inQuotes {
                 if c == "\"" {
                     if let next = iterator.next() {
-                        if next == "\"" { field.unicodeScalars.append("\"") } else {
+                        if next == "\"" {
+                            field.unicodeScalars.append("\"")
+                        } else {
                             inQuotes = false
                             pending = next
                         }
@@ -125,7 +127,8 @@ public enum RosterCSV {
                 ValidationProblems([
                     "line \(header.line): the header lacks \(missing.joined(separator: ", ")); expected "
                         + columns.joined(separator: ",")
-                ]))
+                ])
+            )
         }
         var rows: [Row] = []
         var errors: [String] = []
@@ -135,11 +138,21 @@ public enum RosterCSV {
                 guard let i = index[name], i < record.fields.count else { return "" }
                 return record.fields[i].trimmingCharacters(in: .whitespaces)
             }
-            let fieldsOrNil: (String) -> String? = { let v = field($0); return v.isEmpty ? nil : v }
+            let fieldsOrNil: (String) -> String? = {
+                let v = field($0)
+                return v.isEmpty ? nil : v
+            }
             let draft = PersonDraft(
-                handle: field("handle"), name: field("name"), email: field("email"), timezone: fieldsOrNil("timezone"),
-                manager: fieldsOrNil("manager"), role: fieldsOrNil("role"), unixUser: fieldsOrNil("unix_user"),
-                workdays: fieldsOrNil("workdays"), calendar: fieldsOrNil("calendar"))
+                handle: field("handle"),
+                name: field("name"),
+                email: field("email"),
+                timezone: fieldsOrNil("timezone"),
+                manager: fieldsOrNil("manager"),
+                role: fieldsOrNil("role"),
+                unixUser: fieldsOrNil("unix_user"),
+                workdays: fieldsOrNil("workdays"),
+                calendar: fieldsOrNil("calendar")
+            )
             switch draft.validated() {
             case .success(let person):
                 if let first = seen[person.handle] {
@@ -182,8 +195,15 @@ public struct PersonDraft: Codable, Sendable {
     public var calendar: String?
 
     public init(
-        handle: String, name: String, email: String, timezone: String? = nil, manager: String? = nil,
-        role: String? = nil, unixUser: String? = nil, workdays: String? = nil, calendar: String? = nil
+        handle: String,
+        name: String,
+        email: String,
+        timezone: String? = nil,
+        manager: String? = nil,
+        role: String? = nil,
+        unixUser: String? = nil,
+        workdays: String? = nil,
+        calendar: String? = nil
     ) {
         self.handle = handle
         self.name = name
@@ -206,7 +226,8 @@ public struct PersonDraft: Codable, Sendable {
         var problems: [String] = []
         if !PersonField.isValidHandle(handle) {
             problems.append(
-                "handle '\(String(handle.prefix(40)))' is not valid: use 1-32 lowercase letters, digits, '.', '_' or '-'")
+                "handle '\(String(handle.prefix(40)))' is not valid: use 1-32 lowercase letters, digits, '.', '_' or '-'"
+            )
         }
         if !PersonField.isValidName(name) { problems.append("name must be 1-100 characters without control characters") }
         if !PersonField.isValidEmail(email) { problems.append("email is not an address like name@example.com") }
@@ -216,7 +237,9 @@ public struct PersonDraft: Codable, Sendable {
         if let m = manager, !PersonField.isValidHandle(m) { problems.append("manager '\(String(m.prefix(40)))' is not a valid handle") }
         var parsedRole = Role.rep
         if let r = role {
-            if let value = Role(rawValue: r.lowercased()) { parsedRole = value } else {
+            if let value = Role(rawValue: r.lowercased()) {
+                parsedRole = value
+            } else {
                 problems.append("role '\(String(r.prefix(20)))' is unknown: use rep, manager or admin")
             }
         }
@@ -234,7 +257,16 @@ public struct PersonDraft: Codable, Sendable {
         guard problems.isEmpty else { return .failure(ValidationProblems(problems)) }
         return .success(
             Person(
-                handle: handle, name: name, email: email, timezone: timezone ?? "", manager: manager, role: parsedRole,
-                unixUser: unixUser, workdays: parsedWorkdays, calendar: calendar))
+                handle: handle,
+                name: name,
+                email: email,
+                timezone: timezone ?? "",
+                manager: manager,
+                role: parsedRole,
+                unixUser: unixUser,
+                workdays: parsedWorkdays,
+                calendar: calendar
+            )
+        )
     }
 }

@@ -75,8 +75,14 @@ public struct DayEvaluator: Sendable {
             state = met ? .metLate : .missed
         }
         return DayStatus(
-            date: date, count: count, minimum: rule.minimumActions, met: met, state: state, workday: workday,
-            deadline: deadline)
+            date: date,
+            count: count,
+            minimum: rule.minimumActions,
+            met: met,
+            state: state,
+            workday: workday,
+            deadline: deadline
+        )
     }
 
     /// Consecutive workdays met (late counts), ending today when today is met, else yesterday's workday.

@@ -90,7 +90,8 @@ extension LocalDate: Codable {
         let text = try decoder.singleValueContainer().decode(String.self)
         guard let date = LocalDate(text) else {
             throw DecodingError.dataCorrupted(
-                .init(codingPath: decoder.codingPath, debugDescription: "expected a date YYYY-MM-DD, got '\(text)'"))
+                .init(codingPath: decoder.codingPath, debugDescription: "expected a date YYYY-MM-DD, got '\(text)'")
+            )
         }
         self = date
     }

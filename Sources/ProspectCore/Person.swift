@@ -22,8 +22,16 @@ public struct Person: Codable, Hashable, Sendable {
     public var active: Bool
 
     public init(
-        handle: String, name: String, email: String, timezone: String, manager: String? = nil, role: Role = .rep,
-        unixUser: String? = nil, workdays: Set<Weekday>? = nil, calendar: String? = nil, active: Bool = true
+        handle: String,
+        name: String,
+        email: String,
+        timezone: String,
+        manager: String? = nil,
+        role: Role = .rep,
+        unixUser: String? = nil,
+        workdays: Set<Weekday>? = nil,
+        calendar: String? = nil,
+        active: Bool = true
     ) {
         self.handle = handle
         self.name = name

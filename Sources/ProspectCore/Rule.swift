@@ -8,8 +8,11 @@ public struct Rule: Sendable, Hashable {
     public var timezone: Zone
 
     public init(
-        minimumActions: Int = 1, countingKinds: Set<String>, workdays: Set<Weekday> = Weekday.weekdays,
-        endOfDay: LocalTime = LocalTime(hour: 17, minute: 30)!, lateGrace: LocalTime = LocalTime(hour: 10, minute: 0)!,
+        minimumActions: Int = 1,
+        countingKinds: Set<String>,
+        workdays: Set<Weekday> = Weekday.weekdays,
+        endOfDay: LocalTime = LocalTime(hour: 17, minute: 30)!,
+        lateGrace: LocalTime = LocalTime(hour: 10, minute: 0)!,
         timezone: Zone = .utc
     ) {
         self.minimumActions = minimumActions

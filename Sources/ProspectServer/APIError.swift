@@ -50,8 +50,10 @@ struct ErrorMiddleware: RouterMiddleware {
     static func response(_ status: HTTPResponse.Status, _ body: ErrorBody) -> Response {
         let data = (try? API.encoder().encode(body)) ?? Data(#"{"error":"internal error","kind":"internal"}"#.utf8)
         return Response(
-            status: status, headers: [.contentType: "application/json"],
-            body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+            status: status,
+            headers: [.contentType: "application/json"],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: data))
+        )
     }
 }
 
@@ -59,7 +61,10 @@ struct ErrorMiddleware: RouterMiddleware {
 func jsonResponse(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
     let data = try API.encoder().encode(value)
     return Response(
-        status: status, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+        status: status,
+        headers: [.contentType: "application/json"],
+        body: ResponseBody(byteBuffer: ByteBuffer(bytes: data))
+    )
 }
 
 /// Reads and decodes a JSON body, with a message a person can act on when it is wrong.

@@ -59,7 +59,9 @@ public struct Daemon {
                     // Anyone may connect: the daemon knows callers by SO_PEERCRED, not by file mode.
                     chmod(socketPath, 0o666)
                     onRunning("unix:\(socketPath)")
-                }, logger: logger)
+                },
+                logger: logger
+            )
         ]
         if let listen = config.daemon.listen {
             services.append(
@@ -67,14 +69,19 @@ public struct Daemon {
                     responder: responder,
                     configuration: .init(address: .hostname(listen.host, port: listen.port), serverName: "prospectd"),
                     onServerRunning: { channel in onRunning("tcp:\(channel.localAddress.map { "\($0)" } ?? "\(listen)")") },
-                    logger: logger))
+                    logger: logger
+                )
+            )
         }
         services.append(ReloadService(box: configBox, path: configPath, notifier: notifier, logger: logger))
         services.append(LifecycleService(notifier: notifier, logger: logger))
         let group = ServiceGroup(
             configuration: .init(
-                services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint],
-                logger: logger))
+                services: services.map { .init(service: $0) },
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger
+            )
+        )
         try await group.run()
         unlink(socketPath)
         logger.notice("prospectd stopped")
@@ -82,6 +89,9 @@ public struct Daemon {
 
     /// Makes the socket's folder and clears a stale socket file; refuses when another daemon answers there.
     func prepareSocket(_ path: String) throws {
+        guard path.utf8.count <= 107 else {
+            throw DaemonError("the socket path \(path) is longer than the 107 bytes a Unix socket allows; use a shorter path")
+        }
         let folder = (path as NSString).deletingLastPathComponent
         if !folder.isEmpty, !FileManager.default.fileExists(atPath: folder) {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])

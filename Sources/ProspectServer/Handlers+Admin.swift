@@ -13,7 +13,8 @@ extension Handlers {
             let defined = config.calendars.keys.sorted()
             throw UserError(
                 "calendar '\(calendar)' is not in the configuration; "
-                    + (defined.isEmpty ? "define [calendars.\(calendar)] first" : "defined calendars: \(defined.joined(separator: ", "))"))
+                    + (defined.isEmpty ? "define [calendars.\(calendar)] first" : "defined calendars: \(defined.joined(separator: ", "))")
+            )
         }
     }
 
@@ -50,10 +51,16 @@ extension Handlers {
             return new.isEmpty ? nil : new
         }
         let draft = PersonDraft(
-            handle: p.handle, name: update.name ?? p.name, email: update.email ?? p.email,
-            timezone: merged(update.timezone, p.timezone.isEmpty ? nil : p.timezone), manager: merged(update.manager, p.manager),
-            role: update.role ?? p.role.rawValue, unixUser: merged(update.unixUser, p.unixUser),
-            workdays: merged(update.workdays, p.workdays.map { Weekday.format($0) }), calendar: merged(update.calendar, p.calendar))
+            handle: p.handle,
+            name: update.name ?? p.name,
+            email: update.email ?? p.email,
+            timezone: merged(update.timezone, p.timezone.isEmpty ? nil : p.timezone),
+            manager: merged(update.manager, p.manager),
+            role: update.role ?? p.role.rawValue,
+            unixUser: merged(update.unixUser, p.unixUser),
+            workdays: merged(update.workdays, p.workdays.map { Weekday.format($0) }),
+            calendar: merged(update.calendar, p.calendar)
+        )
         guard case .success(var person) = draft.validated() else {
             if case .failure(let problems) = draft.validated() { throw UserError(problems.problems.joined(separator: "; ")) }
             fatalError("unreachable")
@@ -79,7 +86,9 @@ extension Handlers {
         for row in rows {
             do { try checkAgainstConfig(row.person) } catch { problems.append("line \(row.line): \(error)") }
         }
-        if let cycle = managerCycle(in: Dictionary(uniqueKeysWithValues: rows.compactMap { row in row.person.manager.map { (row.person.handle, $0) } })) {
+        if let cycle = managerCycle(
+            in: Dictionary(uniqueKeysWithValues: rows.compactMap { row in row.person.manager.map { (row.person.handle, $0) } })
+        ) {
             problems.append("managers form a cycle (\(cycle.joined(separator: " -> "))); every chain must end at someone without a manager")
         }
         guard problems.isEmpty else { throw RosterImportError(problems: problems) }

@@ -23,7 +23,8 @@ extension Handlers {
         guard rep.person.active else { throw UserError(.forbidden, "your roster entry is deactivated; ask an admin") }
         guard config.kinds[request.kind] != nil else {
             throw UserError(
-                "unknown kind '\(String(request.kind.prefix(40)))'; valid kinds: \(config.sortedKinds.map(\.name).joined(separator: ", "))")
+                "unknown kind '\(String(request.kind.prefix(40)))'; valid kinds: \(config.sortedKinds.map(\.name).joined(separator: ", "))"
+            )
         }
         let note = try Self.checkedNote(request.note)
         if let value = request.value {
@@ -32,15 +33,23 @@ extension Handlers {
             }
         }
         guard (8...64).contains(request.clientID.count),
-            request.clientID.unicodeScalars.allSatisfy({ $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "-" || $0 == "_") })
+            request.clientID.unicodeScalars.allSatisfy({
+                $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "-" || $0 == "_")
+            })
         else { throw UserError("client_id must be 8-64 letters, digits, '-' or '_'") }
         let zone = zone(of: rep.person, config)
         let occurredAt = try ActivityTime.resolve(request.at, zone: zone, now: now)
         let calendar = try await calendar(for: rep, config, since: zone.localDate(of: occurredAt).adding(days: -1))
         try ActivityTime.validate(occurredAt: occurredAt, now: now, calendar: calendar, rule: config.rule)
         let (activity, duplicate) = try await store.logActivity(
-            rep: rep, kind: request.kind, note: note, value: request.value, occurredAt: occurredAt, loggedAt: now,
-            clientID: request.clientID)
+            rep: rep,
+            kind: request.kind,
+            note: note,
+            value: request.value,
+            occurredAt: occurredAt,
+            loggedAt: now,
+            clientID: request.clientID
+        )
         return ActivityResponse(activity: activity, duplicate: duplicate, status: try await status(of: rep, config, now: now))
     }
 
@@ -89,8 +98,12 @@ extension Handlers {
             return HistoryDay(date: status.date, count: status.count, state: status.state)
         }
         return HistoryResponse(
-            rep: rep.person.handle, timezone: zone.identifier, streak: evaluator.streak(now: now, since: since),
-            days: dayList, activities: activities)
+            rep: rep.person.handle,
+            timezone: zone.identifier,
+            streak: evaluator.streak(now: now, since: since),
+            days: dayList,
+            activities: activities
+        )
     }
 
     func away(_ request: AwayRequest, _ context: AppContext) async throws -> AwayResponse {
@@ -114,11 +127,18 @@ extension Handlers {
         let config = config.current
         let span = TimeOff(from: request.from, to: request.to, reason: reason)
         let calendar = WorkCalendar(
-            zone: zone(of: rep.person, config), workdays: workdays(of: rep.person, config),
-            holidays: config.holidays(calendar: rep.person.calendar))
+            zone: zone(of: rep.person, config),
+            workdays: workdays(of: rep.person, config),
+            holidays: config.holidays(calendar: rep.person.calendar)
+        )
         let covered = (0...request.from.days(to: request.to)).filter { calendar.isWorkday(request.from.adding(days: $0)) }.count
         try await store.addTimeOff(
-            repID: rep.id, handle: rep.person.handle, span, actor: context.identity?.actor ?? "?", now: clock.now)
+            repID: rep.id,
+            handle: rep.person.handle,
+            span,
+            actor: context.identity?.actor ?? "?",
+            now: clock.now
+        )
         return AwayResponse(rep: rep.person.handle, from: span.from, to: span.to, reason: reason, workdays: covered)
     }
 }

@@ -26,9 +26,11 @@ struct Handlers: Sendable {
 
     func calendar(for rep: StoredPerson, _ config: Config, since: LocalDate) async throws -> WorkCalendar {
         WorkCalendar(
-            zone: zone(of: rep.person, config), workdays: workdays(of: rep.person, config),
+            zone: zone(of: rep.person, config),
+            workdays: workdays(of: rep.person, config),
             holidays: config.holidays(calendar: rep.person.calendar),
-            timeOff: try await store.timeOff(repID: rep.id, since: since))
+            timeOff: try await store.timeOff(repID: rep.id, since: since)
+        )
     }
 
     /// The evaluator over the rep's counting activities of the last `days` days (at least the streak window).
@@ -38,8 +40,10 @@ struct Handlers: Sendable {
         let since = today.adding(days: -max(days, Self.streakWindowDays))
         let calendar = try await calendar(for: rep, config, since: since)
         let times = try await store.activityTimes(
-            repID: rep.id, kinds: config.rule.countingKinds,
-            in: zone.startOfDay(since)..<zone.startOfDay(today.adding(days: 2)))
+            repID: rep.id,
+            kinds: config.rule.countingKinds,
+            in: zone.startOfDay(since)..<zone.startOfDay(today.adding(days: 2))
+        )
         return (DayEvaluator(calendar: calendar, rule: config.rule, activities: times), since)
     }
 
@@ -47,8 +51,12 @@ struct Handlers: Sendable {
         let (evaluator, since) = try await evaluator(for: rep, config, now: now)
         let today = evaluator.calendar.zone.localDate(of: now)
         return StatusResponse(
-            rep: rep.person.handle, status: evaluator.status(of: today, now: now),
-            streak: evaluator.streak(now: now, since: since), timezone: evaluator.calendar.zone.identifier, now: now)
+            rep: rep.person.handle,
+            status: evaluator.status(of: today, now: now),
+            streak: evaluator.streak(now: now, since: since),
+            timezone: evaluator.calendar.zone.identifier,
+            now: now
+        )
     }
 
     // MARK: Access
@@ -57,7 +65,8 @@ struct Handlers: Sendable {
         guard let identity = context.identity, let person = identity.person else {
             throw UserError(
                 .forbidden,
-                "you are not on the roster, so you have no records; an admin adds you with 'prospect admin rep add HANDLE ... --unix-user LOGIN'")
+                "you are not on the roster, so you have no records; an admin adds you with 'prospect admin rep add HANDLE ... --unix-user LOGIN'"
+            )
         }
         return person
     }
@@ -84,4 +93,3 @@ struct Handlers: Sendable {
         return person
     }
 }
-

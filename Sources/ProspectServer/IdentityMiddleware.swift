@@ -34,14 +34,21 @@ struct IdentityMiddleware: RouterMiddleware {
             let name = user ?? "uid \(uid)"
             throw UserError(
                 .forbidden,
-                "your Unix user '\(name)' is not on the roster; ask an admin to run 'prospect admin rep add ... --unix-user \(name)'")
+                "your Unix user '\(name)' is not on the roster; ask an admin to run 'prospect admin rep add ... --unix-user \(name)'"
+            )
         }
         guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") else {
-            throw HTTPError(.unauthorized, message: "this API needs a token: set PROSPECT_TOKEN (an admin issues one with 'prospect admin token issue HANDLE')")
+            throw HTTPError(
+                .unauthorized,
+                message: "this API needs a token: set PROSPECT_TOKEN (an admin issues one with 'prospect admin token issue HANDLE')"
+            )
         }
         let token = String(header.dropFirst("bearer ".count)).trimmingCharacters(in: .whitespaces)
         guard token.count <= 200, let person = try await store.person(token: token) else {
-            throw HTTPError(.unauthorized, message: "the token is not valid (revoked, mistyped, or its owner deactivated); ask an admin for a new one")
+            throw HTTPError(
+                .unauthorized,
+                message: "the token is not valid (revoked, mistyped, or its owner deactivated); ask an admin for a new one"
+            )
         }
         return Identity(person: person, admin: person.person.role == .admin, actor: person.person.handle)
     }

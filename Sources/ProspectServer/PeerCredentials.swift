@@ -21,7 +21,8 @@ enum PeerCredentials {
         let soPeerCred: Int32 = 17  // SO_PEERCRED on Linux
         do {
             let credentials: UnixCredentials = try await provider.unsafeGetSocketOption(
-                level: SocketOptionLevel(SOL_SOCKET), name: SocketOptionName(soPeerCred)
+                level: SocketOptionLevel(SOL_SOCKET),
+                name: SocketOptionName(soPeerCred)
             ).get()
             return credentials.uid
         } catch {

@@ -8,19 +8,32 @@ extension Store {
 
     static func decodeActivity(_ row: Row, rep: String) -> Activity {
         Activity(
-            id: row["id"], rep: rep, kind: row["kind"], note: row["note"], value: row["value"],
-            occurredAt: date(row["occurred_at"]), loggedAt: date(row["logged_at"]))
+            id: row["id"],
+            rep: rep,
+            kind: row["kind"],
+            note: row["note"],
+            value: row["value"],
+            occurredAt: date(row["occurred_at"]),
+            loggedAt: date(row["logged_at"])
+        )
     }
 
     /// Records an activity once per `clientID`; a retry returns the first record and `duplicate`.
     public func logActivity(
-        rep: StoredPerson, kind: String, note: String?, value: Double?, occurredAt: Date, loggedAt: Date,
+        rep: StoredPerson,
+        kind: String,
+        note: String?,
+        value: Double?,
+        occurredAt: Date,
+        loggedAt: Date,
         clientID: String
     ) async throws -> (activity: Activity, duplicate: Bool) {
         try await write { db in
             if let row = try Row.fetchOne(
-                db, sql: "SELECT * FROM activity WHERE person_id = ? AND client_id = ?", arguments: [rep.id, clientID])
-            {
+                db,
+                sql: "SELECT * FROM activity WHERE person_id = ? AND client_id = ?",
+                arguments: [rep.id, clientID]
+            ) {
                 return (Self.decodeActivity(row, rep: rep.person.handle), true)
             }
             try db.execute(
@@ -28,7 +41,8 @@ extension Store {
                     INSERT INTO activity (person_id, kind, note, value, occurred_at, logged_at, client_id)
                     VALUES (?, ?, ?, ?, ?, ?, ?)
                     """,
-                arguments: [rep.id, kind, note, value, Self.seconds(occurredAt), Self.seconds(loggedAt), clientID])
+                arguments: [rep.id, kind, note, value, Self.seconds(occurredAt), Self.seconds(loggedAt), clientID]
+            )
             let id = db.lastInsertedRowID
             let row = try Row.fetchOne(db, sql: "SELECT * FROM activity WHERE id = ?", arguments: [id])!
             return (Self.decodeActivity(row, rep: rep.person.handle), false)
@@ -44,14 +58,23 @@ extension Store {
                     sql: """
                         SELECT * FROM activity WHERE person_id = ? AND deleted_at IS NULL
                         ORDER BY logged_at DESC, id DESC LIMIT 1
-                        """, arguments: [rep.id])
+                        """,
+                    arguments: [rep.id]
+                )
             else { return nil }
             let activity = Self.decodeActivity(row, rep: rep.person.handle)
             try db.execute(
-                sql: "UPDATE activity SET deleted_at = ? WHERE id = ?", arguments: [Self.seconds(now), activity.id])
+                sql: "UPDATE activity SET deleted_at = ? WHERE id = ?",
+                arguments: [Self.seconds(now), activity.id]
+            )
             try Self.audit(
-                db, now: now, actor: actor, action: "activity.undo", subject: rep.person.handle,
-                detail: "activity \(activity.id) (\(activity.kind))")
+                db,
+                now: now,
+                actor: actor,
+                action: "activity.undo",
+                subject: rep.person.handle,
+                detail: "activity \(activity.id) (\(activity.kind))"
+            )
             return activity
         }
     }
@@ -69,7 +92,8 @@ extension Store {
                     SELECT occurred_at, logged_at FROM activity INDEXED BY activity_day
                     WHERE person_id = ? AND occurred_at >= ? AND occurred_at < ? AND deleted_at IS NULL
                       AND kind IN (\(placeholders))
-                    """, arguments: arguments
+                    """,
+                arguments: arguments
             ).map { ActivityTimes(occurredAt: Self.date($0["occurred_at"]), loggedAt: Self.date($0["logged_at"])) }
         }
     }
@@ -93,7 +117,8 @@ extension Store {
     public func timeOff(repID: Int64, since: LocalDate) async throws -> [TimeOff] {
         try await read { db in
             try Row.fetchAll(
-                db, sql: "SELECT from_date, to_date, reason FROM time_off WHERE person_id = ? AND to_date >= ?",
+                db,
+                sql: "SELECT from_date, to_date, reason FROM time_off WHERE person_id = ? AND to_date >= ?",
                 arguments: [repID, since.description]
             ).compactMap { row in
                 guard let from = LocalDate(row["from_date"] as String), let to = LocalDate(row["to_date"] as String)
@@ -108,9 +133,16 @@ extension Store {
         try await write { db in
             try db.execute(
                 sql: "INSERT INTO time_off (person_id, from_date, to_date, reason, created_at) VALUES (?, ?, ?, ?, ?)",
-                arguments: [repID, span.from.description, span.to.description, span.reason, Self.seconds(now)])
+                arguments: [repID, span.from.description, span.to.description, span.reason, Self.seconds(now)]
+            )
             try Self.audit(
-                db, now: now, actor: actor, action: "away.add", subject: handle, detail: "\(span.from)..\(span.to)")
+                db,
+                now: now,
+                actor: actor,
+                action: "away.add",
+                subject: handle,
+                detail: "\(span.from)..\(span.to)"
+            )
         }
     }
 }

@@ -23,10 +23,19 @@ extension Store {
         return StoredPerson(
             id: row["id"],
             person: Person(
-                handle: row["handle"], name: row["name"], email: row["email"], timezone: row["timezone"],
-                manager: row["manager"], role: Role(rawValue: row["role"]) ?? .rep, unixUser: row["unix_user"],
-                workdays: parsedWorkdays, calendar: row["calendar"], active: row["active"]),
-            createdAt: Date(timeIntervalSince1970: Double(row["created_at"] as Int64)))
+                handle: row["handle"],
+                name: row["name"],
+                email: row["email"],
+                timezone: row["timezone"],
+                manager: row["manager"],
+                role: Role(rawValue: row["role"]) ?? .rep,
+                unixUser: row["unix_user"],
+                workdays: parsedWorkdays,
+                calendar: row["calendar"],
+                active: row["active"]
+            ),
+            createdAt: Date(timeIntervalSince1970: Double(row["created_at"] as Int64))
+        )
     }
 
     static func fetchPerson(_ db: Database, where clause: String, _ arguments: StatementArguments) throws -> StoredPerson? {
@@ -65,7 +74,10 @@ extension Store {
                             UNION SELECT p.id FROM person p JOIN r ON p.manager_id = r.id
                         )
                         SELECT handle FROM person WHERE id IN r
-                        """, arguments: [managerID]))
+                        """,
+                    arguments: [managerID]
+                )
+            )
         }
     }
 
@@ -130,7 +142,8 @@ extension Store {
                 }
                 try db.execute(
                     sql: "UPDATE person SET manager_id = (SELECT id FROM person WHERE handle = ?) WHERE handle = ?",
-                    arguments: [managerHandle, row.person.handle])
+                    arguments: [managerHandle, row.person.handle]
+                )
             }
             do { try Self.checkNoCycle(db) } catch let error as UserError {
                 throw RosterImportError(problems: [error.message])
@@ -145,8 +158,13 @@ extension Store {
                 }
             }
             try Self.audit(
-                db, now: now, actor: actor, action: "roster.import", subject: nil,
-                detail: "created \(created), updated \(updated), unchanged \(unchanged)")
+                db,
+                now: now,
+                actor: actor,
+                action: "roster.import",
+                subject: nil,
+                detail: "created \(created), updated \(updated), unchanged \(unchanged)"
+            )
             return (created, updated, unchanged)
         }
     }
@@ -160,7 +178,8 @@ extension Store {
             try db.execute(sql: "UPDATE person SET active = 0 WHERE handle = ?", arguments: [handle])
             try db.execute(
                 sql: "UPDATE token SET revoked_at = ? WHERE revoked_at IS NULL AND person_id = (SELECT id FROM person WHERE handle = ?)",
-                arguments: [Int64(now.timeIntervalSince1970), handle])
+                arguments: [Int64(now.timeIntervalSince1970), handle]
+            )
             try Self.audit(db, now: now, actor: actor, action: "rep.deactivate", subject: handle)
             return try Self.fetchPerson(db, where: "p.handle = ?", [handle])!.person
         }
@@ -189,7 +208,8 @@ extension Store {
                 arguments: [
                     person.name, person.email, person.timezone, managerID, person.role.rawValue, person.unixUser,
                     workdays, person.calendar, person.active, existing.id,
-                ])
+                ]
+            )
         } else {
             try db.execute(
                 sql: """
@@ -199,25 +219,31 @@ extension Store {
                 arguments: [
                     person.handle, person.name, person.email, person.timezone, managerID, person.role.rawValue,
                     person.unixUser, workdays, person.calendar, person.active, Int64(now.timeIntervalSince1970),
-                ])
+                ]
+            )
         }
     }
 
     static func checkNoCycle(_ db: Database) throws {
         let pairs = try Row.fetchAll(
-            db, sql: "SELECT p.handle AS h, m.handle AS m FROM person p JOIN person m ON m.id = p.manager_id")
+            db,
+            sql: "SELECT p.handle AS h, m.handle AS m FROM person p JOIN person m ON m.id = p.manager_id"
+        )
         var managers: [String: String] = [:]
         for row in pairs { managers[row["h"]] = row["m"] }
         if let cycle = managerCycle(in: managers) {
             throw UserError(
-                .invalid, "managers would form a cycle (\(cycle.joined(separator: " -> "))); every chain must end at someone without a manager")
+                .invalid,
+                "managers would form a cycle (\(cycle.joined(separator: " -> "))); every chain must end at someone without a manager"
+            )
         }
     }
 
     static func audit(_ db: Database, now: Date, actor: String, action: String, subject: String?, detail: String? = nil) throws {
         try db.execute(
             sql: "INSERT INTO audit (at, actor, action, subject, detail) VALUES (?, ?, ?, ?, ?)",
-            arguments: [Int64(now.timeIntervalSince1970), actor, action, subject, detail])
+            arguments: [Int64(now.timeIntervalSince1970), actor, action, subject, detail]
+        )
     }
 }
 

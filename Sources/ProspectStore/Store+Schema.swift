@@ -68,7 +68,8 @@ extension Store {
                         subject TEXT,
                         detail  TEXT
                     );
-                    """)
+                    """
+            )
         }
         return migrator
     }

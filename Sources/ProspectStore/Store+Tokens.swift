@@ -8,7 +8,9 @@ extension Store {
     public func issueToken(handle: String, actor: String, now: Date) async throws -> String {
         var generator = SystemRandomNumberGenerator()
         let bytes = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
-        let token = "pd_" + Data(bytes).base64EncodedString()
+        let token =
+            "pd_"
+            + Data(bytes).base64EncodedString()
             .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
             .replacingOccurrences(of: "=", with: "")
         let digest = Data(SHA256.hash(data: Data(token.utf8)))
@@ -21,7 +23,8 @@ extension Store {
             }
             try db.execute(
                 sql: "INSERT INTO token (person_id, sha256, created_at) VALUES (?, ?, ?)",
-                arguments: [person.id, digest, Self.seconds(now)])
+                arguments: [person.id, digest, Self.seconds(now)]
+            )
             try Self.audit(db, now: now, actor: actor, action: "token.issue", subject: handle)
         }
         return token
@@ -35,7 +38,8 @@ extension Store {
             }
             try db.execute(
                 sql: "UPDATE token SET revoked_at = ? WHERE person_id = ? AND revoked_at IS NULL",
-                arguments: [Self.seconds(now), person.id])
+                arguments: [Self.seconds(now), person.id]
+            )
             let count = db.changesCount
             try Self.audit(db, now: now, actor: actor, action: "token.revoke", subject: handle, detail: "\(count) revoked")
             return count
@@ -55,7 +59,9 @@ extension Store {
                     sql: """
                         SELECT t.sha256, t.person_id FROM token t JOIN person p ON p.id = t.person_id
                         WHERE t.sha256 = ? AND t.revoked_at IS NULL AND p.active
-                        """, arguments: [digest])
+                        """,
+                    arguments: [digest]
+                )
             else { return nil }
             let stored: Data = row["sha256"]
             guard constantTimeEqual(stored, digest) else { return nil }

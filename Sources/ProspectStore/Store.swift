@@ -47,7 +47,9 @@ public struct Store: Sendable {
         }
         if let unknown = applied.first(where: { !known.contains($0) }) {
             throw StoreOpenError(
-                path: writer.path, reason: "it was written by a newer prospectd (migration '\(unknown)'); upgrade prospectd")
+                path: writer.path,
+                reason: "it was written by a newer prospectd (migration '\(unknown)'); upgrade prospectd"
+            )
         }
         try Self.migrator.migrate(writer)
     }

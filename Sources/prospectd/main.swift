@@ -16,7 +16,8 @@ struct Prospectd: AsyncParsableCommand {
         commandName: "prospectd",
         abstract: "The prospectd daemon: every rep, one pipeline-building action every workday.",
         subcommands: [Run.self, CheckConfig.self, Version.self],
-        defaultSubcommand: Run.self)
+        defaultSubcommand: Run.self
+    )
 
     static func main() async {
         await mainWithContractExitCodes()
@@ -28,7 +29,9 @@ let systemConfigPath = "/etc/prospectd/prospectd.toml"
 
 struct Run: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "run", abstract: "Run the daemon in the foreground (systemd's ExecStart).")
+        commandName: "run",
+        abstract: "Run the daemon in the foreground (systemd's ExecStart)."
+    )
 
     @Option(name: .long, help: "The configuration file (default: \(systemConfigPath)).")
     var config: String?
@@ -37,7 +40,9 @@ struct Run: AsyncParsableCommand {
         name: .long,
         help: ArgumentHelp(
             "Run on the embedded default configuration, keeping the database and socket in DIR (no root needed).",
-            valueName: "DIR"))
+            valueName: "DIR"
+        )
+    )
     var dev: String?
 
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error.")
@@ -86,7 +91,8 @@ struct Run: AsyncParsableCommand {
         let clock: any WallClock = startClockAt.flatMap(ActivityTime.parseISO8601).map { ShiftedClock(startingAt: $0) } ?? SystemClock()
         logger.notice(
             "prospectd \(prospectdVersion) starting",
-            metadata: ["config": "\(path ?? "embedded default")", "socket": "\(loaded.daemon.socket)"])
+            metadata: ["config": "\(path ?? "embedded default")", "socket": "\(loaded.daemon.socket)"]
+        )
         do {
             try await Daemon(config: loaded, configPath: path, clock: clock, logger: logger).run()
         } catch let error as StoreOpenError {
@@ -109,7 +115,9 @@ struct Run: AsyncParsableCommand {
 
 struct CheckConfig: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "check-config", abstract: "Validate a configuration file: exit 0, or print every error and exit 1.")
+        commandName: "check-config",
+        abstract: "Validate a configuration file: exit 0, or print every error and exit 1."
+    )
 
     @Option(name: .long, help: "The configuration file (default: \(systemConfigPath)).")
     var config: String = systemConfigPath
@@ -119,7 +127,8 @@ struct CheckConfig: ParsableCommand {
             let c = try ConfigLoader.load(path: config)
             let counting = c.kinds.values.filter(\.counts).count
             var summary = "\(config): ok: \(c.kinds.count) kinds (\(counting) counting), minimum \(c.rule.minimumActions) a day"
-            summary += ", \(c.ladder.count) ladder step\(c.ladder.count == 1 ? "" : "s"), \(c.channels.count) channel\(c.channels.count == 1 ? "" : "s")"
+            summary +=
+                ", \(c.ladder.count) ladder step\(c.ladder.count == 1 ? "" : "s"), \(c.channels.count) channel\(c.channels.count == 1 ? "" : "s")"
             summary += c.digest == nil ? ", no digest" : ", digests on"
             print(summary)
         } catch let error as ConfigErrors {

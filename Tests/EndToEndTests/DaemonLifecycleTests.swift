@@ -52,7 +52,9 @@ final class NotifySocket {
         let reloading = notify.receive() ?? ""
         #expect(reloading.hasPrefix("RELOADING=1\nMONOTONIC_USEC="), "\(reloading)")
         #expect(notify.receive() == "READY=1")
-        try daemon.waitForLog("configuration reload refused; keeping the running configuration: \(daemon.configPath):4: kinds.call.label: expected a string, found integer")
+        try daemon.waitForLog(
+            "configuration reload refused; keeping the running configuration: \(daemon.configPath):4: kinds.call.label: expected a string, found integer"
+        )
         #expect(try daemon.prospect(["kinds", "--json"]).out.contains("\"referral\""))
 
         // A good file on SIGHUP takes effect without a restart.
@@ -96,7 +98,12 @@ final class NotifySocket {
         try Data(repeating: 0x42, count: 4096).write(to: URL(fileURLWithPath: broken.database))
         let refused = try run(binaries.appendingPathComponent("prospectd").path, ["run", "--config", broken.configPath])
         #expect(refused.code == 1)
-        #expect(refused.err.contains("<2>cannot start: database \(broken.database): it is not a SQLite database; move it aside or set [daemon].database to another file"), "\(refused)")
+        #expect(
+            refused.err.contains(
+                "<2>cannot start: database \(broken.database): it is not a SQLite database; move it aside or set [daemon].database to another file"
+            ),
+            "\(refused)"
+        )
     }
 
     @Test func checkConfigPassesTheExampleAndListsEveryErrorOfABadFile() throws {
@@ -110,26 +117,28 @@ final class NotifySocket {
         let bad = "/tmp/pd-bad-\(UUID().uuidString.prefix(8)).toml"
         defer { unlink(bad) }
         try """
-            [rule]
-            counting_kinds = ["call"]
-            end_of_day = "25:00"
+        [rule]
+        counting_kinds = ["call"]
+        end_of_day = "25:00"
 
-            [kinds.call]
-            label = "Cold call"
+        [kinds.call]
+        label = "Cold call"
 
-            [[ladder]]
-            name = "nudge"
-            at = "14:00"
-            channels = ["slak"]
-            """.write(toFile: bad, atomically: true, encoding: .utf8)
+        [[ladder]]
+        name = "nudge"
+        at = "14:00"
+        channels = ["slak"]
+        """.write(toFile: bad, atomically: true, encoding: .utf8)
         let refused = try run(prospectd, ["check-config", "--config", bad])
         #expect(refused.code == 1)
-        #expect(refused.err == """
-            \(bad):3: rule.end_of_day: '25:00' is not a time; expected "HH:MM" on a 24-hour clock, like "17:30"
-            \(bad):11: ladder[0].channels[0]: names channel 'slak', which is not defined; define it under [channels.slak]
-            \(bad): 2 errors
+        #expect(
+            refused.err == """
+                \(bad):3: rule.end_of_day: '25:00' is not a time; expected "HH:MM" on a 24-hour clock, like "17:30"
+                \(bad):11: ladder[0].channels[0]: names channel 'slak', which is not defined; define it under [channels.slak]
+                \(bad): 2 errors
 
-            """)
+                """
+        )
         let missing = try run(prospectd, ["check-config", "--config", "/nonexistent.toml"])
         #expect(missing.code == 1 && missing.err.hasPrefix("/nonexistent.toml: does not exist"), "\(missing)")
         #expect(try run(prospectd, ["version"]).out == "prospectd 0.1.0\n")

@@ -60,7 +60,8 @@ func run(_ executable: String, _ arguments: [String], environment: [String: Stri
     return Outcome(
         code: process.terminationStatus,
         out: (try? String(contentsOf: outURL, encoding: .utf8)) ?? "",
-        err: (try? String(contentsOf: errURL, encoding: .utf8)) ?? "")
+        err: (try? String(contentsOf: errURL, encoding: .utf8)) ?? ""
+    )
 }
 
 /// A throwaway Unix account to act as a rep over the socket; needs root (CI runs as root).

@@ -25,29 +25,47 @@ import Testing
             (["log", "call", "--note", "  "], true, 1, "prospect: --note is empty; write what you did, or leave --note out"),
             (["log", "call", "--note", longNote], true, 1, "prospect: --note has 1001 characters; keep it to 1000"),
             (["log", "call", "--note", "bell\u{07}"], true, 1, "prospect: --note contains control characters; use plain text"),
-            (["log", "call", "--at", "25:00"], true, 1,
-             "prospect: --at '25:00' is not a time: use HH:MM (today), 'yesterday HH:MM', or 2026-03-09T15:00:00Z"),
+            (
+                ["log", "call", "--at", "25:00"], true, 1,
+                "prospect: --at '25:00' is not a time: use HH:MM (today), 'yesterday HH:MM', or 2026-03-09T15:00:00Z"
+            ),
             (["log", "call", "--at", "2026-03-11T14:00:00Z"], true, 1, "prospect: --at lies in the future; log an action once it has happened"),
-            (["log", "call", "--at", "2026-03-09T15:00:00Z"], true, 1,
-             "prospect: too late to log for 2026-03-09: a day stays open until 10:00 on the next workday (2026-03-10); log it for today instead, without --at"),
+            (
+                ["log", "call", "--at", "2026-03-09T15:00:00Z"], true, 1,
+                "prospect: too late to log for 2026-03-09: a day stays open until 10:00 on the next workday (2026-03-10); log it for today instead, without --at"
+            ),
             (["log", "call", "--value=-5"], true, 1, "prospect: --value must be a non-negative amount up to 1000000000000"),
             (["status", "--rep", "dave"], true, 1, "prospect: you may only see your own records or those of people who report to you"),
             (["away", "--from", "2026-03-20", "--to", "2026-03-19"], true, 1, "prospect: --from 2026-03-20 is after --to 2026-03-19; swap them"),
             (["away", "--from", "2026-02-30", "--to", "2026-03-02"], true, 1, "prospect: --from '2026-02-30' is not a date; use YYYY-MM-DD"),
-            (["admin", "rep", "add", "zed", "--name", "Z", "--email", "z@example.com", "--timezone", "UTC"], true, 1,
-             "prospect: only admins may do this; ask an admin"),
-            (["admin", "rep", "add", "alice", "--name", "A", "--email", "a@example.com", "--timezone", "UTC"], false, 1,
-             "prospect: handle 'alice' is taken; pick another, or use 'admin rep update'"),
-            (["admin", "rep", "add", "zed", "--name", "Z", "--email", "z@example.com", "--timezone", "Mars/Base"], false, 1,
-             "prospect: time zone 'Mars/Base' is unknown: use an IANA name like Europe/Copenhagen"),
-            (["admin", "rep", "add", "zed", "--name", "Z", "--email", "z@example.com", "--timezone", "UTC", "--manager", "nobody"], false, 1,
-             "prospect: manager 'nobody' is not on the roster; add them first"),
-            (["admin", "rep", "add", "zed", "--name", "Z", "--email", "z@example.com", "--timezone", "UTC", "--calendar", "mars"], false, 1,
-             "prospect: calendar 'mars' is not in the configuration; defined calendars: default"),
-            (["admin", "rep", "update", "carol", "--manager", "alice"], false, 1,
-             "prospect: managers would form a cycle (alice -> carol -> alice); every chain must end at someone without a manager"),
-            (["admin", "rep", "update", "nobody", "--name", "N"], false, 1,
-             "prospect: no one on the roster has handle 'nobody'; see 'prospect admin rep list'"),
+            (
+                ["admin", "rep", "add", "zed", "--name", "Z", "--email", "z@example.com", "--timezone", "UTC"], true, 1,
+                "prospect: only admins may do this; ask an admin"
+            ),
+            (
+                ["admin", "rep", "add", "alice", "--name", "A", "--email", "a@example.com", "--timezone", "UTC"], false, 1,
+                "prospect: handle 'alice' is taken; pick another, or use 'admin rep update'"
+            ),
+            (
+                ["admin", "rep", "add", "zed", "--name", "Z", "--email", "z@example.com", "--timezone", "Mars/Base"], false, 1,
+                "prospect: time zone 'Mars/Base' is unknown: use an IANA name like Europe/Copenhagen"
+            ),
+            (
+                ["admin", "rep", "add", "zed", "--name", "Z", "--email", "z@example.com", "--timezone", "UTC", "--manager", "nobody"], false, 1,
+                "prospect: manager 'nobody' is not on the roster; add them first"
+            ),
+            (
+                ["admin", "rep", "add", "zed", "--name", "Z", "--email", "z@example.com", "--timezone", "UTC", "--calendar", "mars"], false, 1,
+                "prospect: calendar 'mars' is not in the configuration; defined calendars: default"
+            ),
+            (
+                ["admin", "rep", "update", "carol", "--manager", "alice"], false, 1,
+                "prospect: managers would form a cycle (alice -> carol -> alice); every chain must end at someone without a manager"
+            ),
+            (
+                ["admin", "rep", "update", "nobody", "--name", "N"], false, 1,
+                "prospect: no one on the roster has handle 'nobody'; see 'prospect admin rep list'"
+            ),
             (["admin", "token", "issue", "nobody"], false, 1, "prospect: no one on the roster has handle 'nobody'; see 'prospect admin rep list'"),
             (["admin", "roster", "import", "/nonexistent/roster.csv"], false, 1, "prospect: cannot read /nonexistent/roster.csv: no such file"),
         ]
@@ -67,24 +85,32 @@ import Testing
         // A malformed roster: every bad row with its line, nothing imported.
         let bad = daemon.folder.appendingPathComponent("bad.csv").path
         try """
-            handle,name,email,timezone,manager
-            zoe,Zoe,zoe@example.com,UTC,carol
-            yan,Yan,not-an-email,Mars/Base,
-            xia,Xia,xia@example.com,UTC,ghost
+        handle,name,email,timezone,manager
+        zoe,Zoe,zoe@example.com,UTC,carol
+        yan,Yan,not-an-email,Mars/Base,
+        xia,Xia,xia@example.com,UTC,ghost
 
-            """.write(toFile: bad, atomically: true, encoding: .utf8)
+        """.write(toFile: bad, atomically: true, encoding: .utf8)
         let refused = try daemon.prospect(["admin", "roster", "import", bad])
         #expect(refused.code == 1)
-        #expect(refused.err == """
-            prospect: \(bad): line 3: email is not an address like name@example.com
-            prospect: \(bad): line 3: time zone 'Mars/Base' is unknown: use an IANA name like Europe/Copenhagen
-            prospect: Nothing was imported.
+        #expect(
+            refused.err == """
+                prospect: \(bad): line 3: email is not an address like name@example.com
+                prospect: \(bad): line 3: time zone 'Mars/Base' is unknown: use an IANA name like Europe/Copenhagen
+                prospect: Nothing was imported.
 
-            """)
+                """
+        )
         let ghost = daemon.folder.appendingPathComponent("ghost.csv").path
-        try "handle,name,email,manager\nzoe,Zoe,zoe@example.com,carol\nxia,Xia,xia@example.com,ghost\n".write(toFile: ghost, atomically: true, encoding: .utf8)
+        try "handle,name,email,manager\nzoe,Zoe,zoe@example.com,carol\nxia,Xia,xia@example.com,ghost\n".write(
+            toFile: ghost,
+            atomically: true,
+            encoding: .utf8
+        )
         let ghostly = try daemon.prospect(["admin", "roster", "import", ghost])
-        #expect(ghostly.err == "prospect: \(ghost): line 3: manager 'ghost' is neither in the file nor on the roster\nprospect: Nothing was imported.\n")
+        #expect(
+            ghostly.err == "prospect: \(ghost): line 3: manager 'ghost' is neither in the file nor on the roster\nprospect: Nothing was imported.\n"
+        )
         let unclosed = daemon.folder.appendingPathComponent("unclosed.csv").path
         try "handle,name,email\nzoe,\"Zoe,zoe@example.com\n".write(toFile: unclosed, atomically: true, encoding: .utf8)
         let broken = try daemon.prospect(["admin", "roster", "import", unclosed])

@@ -14,7 +14,7 @@ import Glibc
         let bob = try UnixUser.create("bob")
         let carol = try UnixUser.create("carol")
         let stranger = try UnixUser.create("zed")
-        defer { [alice, bob, carol, stranger].forEach { $0.delete() } }
+        defer { for user in [alice, bob, carol, stranger] { user.delete() } }
         let daemon = try DaemonUnderTest()
         try daemon.start()
 
@@ -60,10 +60,13 @@ import Glibc
 
         // Bob in Kolkata is past his deadline (17:30 there): his call counts as met late.
         let bobLog = try daemon.prospect(["log", "call"], as: bob)
-        #expect(bobLog.lines == [
-            "Logged call at 18:30.", "Today (Wednesday 2026-03-11): 1 of 1: met (late).",
-            "The deadline (17:30 Asia/Kolkata) has passed.", "Streak: 1 workday met in a row.",
-        ], "\(bobLog)")
+        #expect(
+            bobLog.lines == [
+                "Logged call at 18:30.", "Today (Wednesday 2026-03-11): 1 of 1: met (late).",
+                "The deadline (17:30 Asia/Kolkata) has passed.", "Streak: 1 workday met in a row.",
+            ],
+            "\(bobLog)"
+        )
 
         // Access: reps see only themselves; managers see their reports, not other teams.
         let peek = try daemon.prospect(["status", "--rep", "alice"], as: bob)
@@ -89,15 +92,17 @@ import Glibc
 
         // The roster round-trips.
         let exported = try daemon.prospect(["admin", "roster", "export"])
-        #expect(exported.out == """
-            handle,name,email,timezone,manager,role,unix_user,workdays,calendar
-            alice,Alice Rep,alice@example.com,America/New_York,carol,rep,\(alice.name),,
-            bob,Bob Rep,bob@example.com,Asia/Kolkata,carol,rep,\(bob.name),,
-            carol,Carol Manager,carol@example.com,Europe/Copenhagen,,manager,\(carol.name),,
-            dave,Dave Rep,dave@example.com,UTC,erin,rep,,mon;tue;wed;thu,
-            erin,Erin Other,erin@example.com,UTC,,manager,,,
+        #expect(
+            exported.out == """
+                handle,name,email,timezone,manager,role,unix_user,workdays,calendar
+                alice,Alice Rep,alice@example.com,America/New_York,carol,rep,\(alice.name),,
+                bob,Bob Rep,bob@example.com,Asia/Kolkata,carol,rep,\(bob.name),,
+                carol,Carol Manager,carol@example.com,Europe/Copenhagen,,manager,\(carol.name),,
+                dave,Dave Rep,dave@example.com,UTC,erin,rep,,mon;tue;wed;thu,
+                erin,Erin Other,erin@example.com,UTC,,manager,,,
 
-            """)
+                """
+        )
         let again = try daemon.prospect(["admin", "roster", "import", csv, "--json"])
         #expect((try decodeJSON(again.out))["unchanged"] as? Int == 5)
         #expect(daemon.stop() == 0)

@@ -1,8 +1,8 @@
 import Foundation
+import ProspectCore
 import Testing
 
 @testable import ProspectConfig
-import ProspectCore
 
 let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
@@ -81,18 +81,20 @@ let minimal = """
             url_file = "/etc/prospectd/slack.url"
             """
         #expect(
-            errors(text).sorted() == [
-                "test.toml:6: rule.counting_kinds[1]: kind 'emial' is not defined; defined kinds: call",
-                "test.toml:3: daemon.colour: unknown key 'colour'; expected one of: database, listen, socket",
-                "test.toml:2: daemon.listen: 'localhost' is not an address; expected \"HOST:PORT\" like \"127.0.0.1:8787\"",
-                "test.toml:7: rule.end_of_day: '5:30pm' is not a time; expected \"HH:MM\" on a 24-hour clock, like \"17:30\"",
-                "test.toml:8: rule.timezone: 'Europe/Kopenhagen' is not a known time zone; expected an IANA name like \"Europe/Copenhagen\"",
-                "test.toml:12: kinds.call.category: 'cold' is not a category; expected prospecting, advancing or closing",
-                "test.toml:17: ladder[0].channels[0]: names channel 'slak', which is not defined; defined channels: slack",
-                "test.toml:20: ladder[1].name: step name 'nudge' is used twice; names must be unique",
-                "test.toml:22: ladder[1].audience: 'boss' is not an audience; expected rep, manager or manager.manager",
-                "test.toml:23: ladder[1].channels: is empty; list at least one channel",
-            ].sorted())
+            errors(text).sorted()
+                == [
+                    "test.toml:6: rule.counting_kinds[1]: kind 'emial' is not defined; defined kinds: call",
+                    "test.toml:3: daemon.colour: unknown key 'colour'; expected one of: database, listen, socket",
+                    "test.toml:2: daemon.listen: 'localhost' is not an address; expected \"HOST:PORT\" like \"127.0.0.1:8787\"",
+                    "test.toml:7: rule.end_of_day: '5:30pm' is not a time; expected \"HH:MM\" on a 24-hour clock, like \"17:30\"",
+                    "test.toml:8: rule.timezone: 'Europe/Kopenhagen' is not a known time zone; expected an IANA name like \"Europe/Copenhagen\"",
+                    "test.toml:12: kinds.call.category: 'cold' is not a category; expected prospecting, advancing or closing",
+                    "test.toml:17: ladder[0].channels[0]: names channel 'slak', which is not defined; defined channels: slack",
+                    "test.toml:20: ladder[1].name: step name 'nudge' is used twice; names must be unique",
+                    "test.toml:22: ladder[1].audience: 'boss' is not an audience; expected rep, manager or manager.manager",
+                    "test.toml:23: ladder[1].channels: is empty; list at least one channel",
+                ].sorted()
+        )
     }
 
     @Test func reportsTOMLSyntaxErrorsWithTheirLine() {
@@ -102,20 +104,24 @@ let minimal = """
     }
 
     @Test func needsRuleAndKinds() {
-        #expect(errors("") == [
-            "test.toml: kinds: missing: define at least one [kinds.NAME] table",
-            "test.toml: rule: missing: a [rule] table is required (minimum_actions, counting_kinds, ...)",
-        ])
+        #expect(
+            errors("") == [
+                "test.toml: kinds: missing: define at least one [kinds.NAME] table",
+                "test.toml: rule: missing: a [rule] table is required (minimum_actions, counting_kinds, ...)",
+            ]
+        )
     }
 
     @Test func refusesInlineSecretsAndMissingChannelKeys() {
-        let found = errors(minimal + """
+        let found = errors(
+            minimal + """
 
-            [channels.hook]
-            type = "webhook"
-            url = "https://example.com/hook"
-            secret = "whsec_abc"
-            """)
+                [channels.hook]
+                type = "webhook"
+                url = "https://example.com/hook"
+                secret = "whsec_abc"
+                """
+        )
         #expect(found.contains { $0.contains("channels.hook.secret: unknown key 'secret'") })
         #expect(found.contains { $0.contains("channels.hook.secret_file: missing") })
     }
@@ -140,4 +146,3 @@ let minimal = """
         #expect(throws: ConfigErrors.self) { try ConfigLoader.load(path: "/nonexistent/prospectd.toml") }
     }
 }
-

@@ -17,8 +17,10 @@ func logged(_ occurred: String, _ logged: String? = nil) -> ActivityTimes {
 @Suite struct WorkCalendarTests {
     @Test func skipsWeekendsHolidaysAndTimeOff() {
         let cal = calendar(
-            "Europe/Copenhagen", holidays: [day("2026-12-24"), day("2026-12-25")],
-            away: [TimeOff(from: day("2026-12-28"), to: day("2026-12-30"))])
+            "Europe/Copenhagen",
+            holidays: [day("2026-12-24"), day("2026-12-25")],
+            away: [TimeOff(from: day("2026-12-28"), to: day("2026-12-30"))]
+        )
         #expect(cal.dayOff(day("2026-12-23")) == nil)
         #expect(cal.dayOff(day("2026-12-24")) == .holiday)
         #expect(cal.dayOff(day("2026-12-26")) == .weekend)
@@ -58,8 +60,10 @@ func logged(_ occurred: String, _ logged: String? = nil) -> ActivityTimes {
         let cal = calendar("Asia/Kolkata")
         // 18:29Z is 23:59 in Kolkata on the 9th; 18:30Z is already the 10th.
         let evaluator = DayEvaluator(
-            calendar: cal, rule: rule,
-            activities: [logged("2026-03-09T18:29:00Z", "2026-03-09T18:40:00Z"), logged("2026-03-09T18:30:00Z")])
+            calendar: cal,
+            rule: rule,
+            activities: [logged("2026-03-09T18:29:00Z", "2026-03-09T18:40:00Z"), logged("2026-03-09T18:30:00Z")]
+        )
         #expect(evaluator.count(on: day("2026-03-09"), loggedBy: utc("2026-03-09T18:35:00Z")) == 0)
         #expect(evaluator.count(on: day("2026-03-09"), loggedBy: utc("2026-03-09T18:40:00Z")) == 1)
         #expect(evaluator.count(on: day("2026-03-10"), loggedBy: utc("2026-03-10T00:00:00Z")) == 1)
@@ -69,7 +73,10 @@ func logged(_ occurred: String, _ logged: String? = nil) -> ActivityTimes {
         let cal = calendar("Europe/Copenhagen")
         // Friday 2026-03-13; logged Monday 09:00 local for Friday 15:00 local.
         let evaluator = DayEvaluator(
-            calendar: cal, rule: rule, activities: [logged("2026-03-13T14:00:00Z", "2026-03-16T08:00:00Z")])
+            calendar: cal,
+            rule: rule,
+            activities: [logged("2026-03-13T14:00:00Z", "2026-03-16T08:00:00Z")]
+        )
         #expect(evaluator.status(of: day("2026-03-13"), now: utc("2026-03-16T07:00:00Z")).state == .missed)
         #expect(evaluator.status(of: day("2026-03-13"), now: utc("2026-03-16T08:00:00Z")).state == .metLate)
     }
@@ -86,15 +93,20 @@ func logged(_ occurred: String, _ logged: String? = nil) -> ActivityTimes {
         // Thu 5, Fri 6 (late), [weekend], Mon 9 holiday, Tue 10: met; Wed 11 today, not yet met.
         let cal = calendar("UTC", holidays: [day("2026-03-09")])
         let evaluator = DayEvaluator(
-            calendar: cal, rule: rule,
+            calendar: cal,
+            rule: rule,
             activities: [
                 logged("2026-03-04T09:00:00Z"), logged("2026-03-05T09:00:00Z"),
                 logged("2026-03-06T12:00:00Z", "2026-03-10T09:00:00Z"), logged("2026-03-10T09:00:00Z"),
-            ])
+            ]
+        )
         #expect(evaluator.streak(now: utc("2026-03-11T12:00:00Z"), since: day("2026-01-01")) == 4)
         #expect(evaluator.streak(now: utc("2026-03-11T12:00:00Z"), since: day("2026-03-05")) == 3)
         let todayToo = DayEvaluator(
-            calendar: cal, rule: rule, activities: [logged("2026-03-10T09:00:00Z"), logged("2026-03-11T09:00:00Z")])
+            calendar: cal,
+            rule: rule,
+            activities: [logged("2026-03-10T09:00:00Z"), logged("2026-03-11T09:00:00Z")]
+        )
         #expect(todayToo.streak(now: utc("2026-03-11T12:00:00Z"), since: day("2026-01-01")) == 2)
         let broken = DayEvaluator(calendar: cal, rule: rule, activities: [logged("2026-03-05T09:00:00Z")])
         #expect(broken.streak(now: utc("2026-03-11T12:00:00Z"), since: day("2026-01-01")) == 0)
@@ -147,7 +159,11 @@ func logged(_ occurred: String, _ logged: String? = nil) -> ActivityTimes {
         // Two workdays back is always too late during a working week.
         #expect(throws: UserError.self) {
             try ActivityTime.validate(
-                occurredAt: utc("2026-03-17T10:00:00Z"), now: utc("2026-03-19T08:00:00Z"), calendar: cal, rule: rule)
+                occurredAt: utc("2026-03-17T10:00:00Z"),
+                now: utc("2026-03-19T08:00:00Z"),
+                calendar: cal,
+                rule: rule
+            )
         }
     }
 }

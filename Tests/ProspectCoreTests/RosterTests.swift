@@ -24,8 +24,14 @@ import Testing
 
     @Test func rendersWhatItParses() throws {
         let people = [
-            Person(handle: "alice", name: "Alice \"Ace\", Jr.", email: "a@example.com", timezone: "America/New_York",
-                   manager: "carol", workdays: [.mon, .wed]),
+            Person(
+                handle: "alice",
+                name: "Alice \"Ace\", Jr.",
+                email: "a@example.com",
+                timezone: "America/New_York",
+                manager: "carol",
+                workdays: [.mon, .wed]
+            )
         ]
         let rows = try RosterCSV.parse(RosterCSV.render(people)).get()
         #expect(rows.map(\.person) == people)
@@ -61,7 +67,8 @@ import Testing
                 "line 4: role 'chief' is unknown: use rep, manager or admin",
                 "line 4: workdays entry 'funday' is not one of mon, tue, wed, thu, fri, sat, sun",
                 "line 5: handle 'alice' is listed twice (first on line 2)",
-            ])
+            ]
+        )
     }
 
     @Test func needsTheRequiredColumns() {

@@ -17,8 +17,15 @@ func withTemporaryStore(_ body: (Store, String) async throws -> Void) async thro
 let now = Date(timeIntervalSince1970: 1_773_057_600)  // 2026-03-09T12:00:00Z
 
 func person(_ handle: String, manager: String? = nil, role: Role = .rep, unix: String? = nil) -> Person {
-    Person(handle: handle, name: handle.capitalized, email: "\(handle)@example.com", timezone: "UTC", manager: manager,
-           role: role, unixUser: unix)
+    Person(
+        handle: handle,
+        name: handle.capitalized,
+        email: "\(handle)@example.com",
+        timezone: "UTC",
+        manager: manager,
+        role: role,
+        unixUser: unix
+    )
 }
 
 func rows(_ people: [Person]) -> [RosterCSV.Row] {
@@ -52,9 +59,23 @@ func rows(_ people: [Person]) -> [RosterCSV.Row] {
         try await withTemporaryStore { store, _ in
             let alice = try await addAndFetch(store, person("alice"))
             let first = try await store.logActivity(
-                rep: alice, kind: "call", note: "Acme", value: nil, occurredAt: now, loggedAt: now, clientID: "client-0001")
+                rep: alice,
+                kind: "call",
+                note: "Acme",
+                value: nil,
+                occurredAt: now,
+                loggedAt: now,
+                clientID: "client-0001"
+            )
             let second = try await store.logActivity(
-                rep: alice, kind: "call", note: "Acme", value: nil, occurredAt: now, loggedAt: now, clientID: "client-0001")
+                rep: alice,
+                kind: "call",
+                note: "Acme",
+                value: nil,
+                occurredAt: now,
+                loggedAt: now,
+                clientID: "client-0001"
+            )
             #expect(!first.duplicate && second.duplicate && first.activity == second.activity)
             let count = try await store.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM activity") }
             #expect(count == 1)
@@ -66,8 +87,14 @@ func rows(_ people: [Person]) -> [RosterCSV.Row] {
             let alice = try await addAndFetch(store, person("alice"))
             _ = try await store.logActivity(rep: alice, kind: "call", note: nil, value: nil, occurredAt: now, loggedAt: now, clientID: "aaaaaaaa1")
             _ = try await store.logActivity(
-                rep: alice, kind: "email", note: nil, value: nil, occurredAt: now.addingTimeInterval(-3600),
-                loggedAt: now.addingTimeInterval(60), clientID: "aaaaaaaa2")
+                rep: alice,
+                kind: "email",
+                note: nil,
+                value: nil,
+                occurredAt: now.addingTimeInterval(-3600),
+                loggedAt: now.addingTimeInterval(60),
+                clientID: "aaaaaaaa2"
+            )
             let undone = try await store.undoLast(rep: alice, actor: "alice", now: now.addingTimeInterval(120))
             #expect(undone?.kind == "email")
             let live = try await store.activities(rep: alice, in: now.addingTimeInterval(-86400)..<now.addingTimeInterval(86400))
