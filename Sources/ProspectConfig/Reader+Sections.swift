@@ -1,0 +1,279 @@
+import Foundation
+import ProspectCore
+import TOMLKit
+
+/// One method per section of the file.
+extension Reader {
+    mutating func read(_ root: TOMLTable) -> Config? {
+        checkKeys(root, "", allowed: ["daemon", "rule", "kinds", "ladder", "digest", "calendars", "channels"])
+        let daemon = readDaemon(subtable(root, "daemon", "") ?? TOMLTable())
+        let channels = readChannels(subtable(root, "channels", "") ?? TOMLTable())
+        let kindsTable = subtable(root, "kinds", "")
+        if root["kinds"] == nil { fail("kinds", "missing: define at least one [kinds.NAME] table") }
+        guard let ruleTable = subtable(root, "rule", "") else {
+            if root["rule"] == nil { fail("rule", "missing: a [rule] table is required (minimum_actions, counting_kinds, ...)") }
+            return nil
+        }
+        let (rule, countingKinds) = readRule(ruleTable)
+        let kinds = readKinds(kindsTable ?? TOMLTable(), counting: countingKinds)
+        for (i, name) in countingKinds.enumerated() where kindsTable != nil && kinds[name] == nil {
+            fail(
+                "rule.counting_kinds[\(i)]",
+                "kind '\(name)' is not defined; defined kinds: \(kinds.keys.sorted().joined(separator: ", "))"
+            )
+        }
+        let ladder = readLadder(root["ladder"], channels: channels)
+        let digest = subtable(root, "digest", "").flatMap { readDigest($0, channels: channels) }
+        let calendars = readCalendars(subtable(root, "calendars", "") ?? TOMLTable())
+        guard let daemon, let rule else { return nil }
+        return Config(
+            daemon: daemon,
+            rule: rule,
+            kinds: kinds,
+            ladder: ladder,
+            digest: digest,
+            calendars: calendars,
+            channels: channels,
+            source: source
+        )
+    }
+
+    mutating func readDaemon(_ t: TOMLTable) -> DaemonSettings? {
+        checkKeys(t, "daemon", allowed: ["database", "socket", "listen"])
+        let database = string(t, "database", "daemon") ?? DaemonSettings.defaultDatabase
+        let socket = string(t, "socket", "daemon") ?? DaemonSettings.defaultSocket
+        if database.isEmpty { fail("daemon.database", "is empty; expected a file path") }
+        if socket.isEmpty || socket.utf8.count > 107 {
+            fail("daemon.socket", "expected a path of 1 to 107 bytes (the Unix socket limit)")
+        }
+        var listen: ListenAddress? = nil
+        if let text = string(t, "listen", "daemon") {
+            listen = ListenAddress(text)
+            if listen == nil { fail("daemon.listen", "'\(text)' is not an address; expected \"HOST:PORT\" like \"127.0.0.1:8787\"") }
+        }
+        return DaemonSettings(database: database, socket: socket, listen: listen)
+    }
+
+    mutating func readRule(_ t: TOMLTable) -> (Rule?, [String]) {
+        checkKeys(
+            t,
+            "rule",
+            allowed: ["minimum_actions", "counting_kinds", "workdays", "end_of_day", "late_grace", "timezone"]
+        )
+        let minimum = int(t, "minimum_actions", "rule", range: 1...100) ?? 1
+        let counting = strings(t, "counting_kinds", "rule")
+        if t["counting_kinds"] == nil { fail("rule.counting_kinds", "missing: list the kinds that count, like [\"call\", \"email\"]") }
+        if let counting, counting.isEmpty { fail("rule.counting_kinds", "is empty; at least one kind must count") }
+        var workdays = Weekday.weekdays
+        if let names = strings(t, "workdays", "rule") {
+            workdays = []
+            for (i, name) in names.enumerated() {
+                if let day = Weekday(rawValue: name.lowercased()) {
+                    workdays.insert(day)
+                } else {
+                    fail("rule.workdays[\(i)]", "'\(name)' is not a day; expected mon, tue, wed, thu, fri, sat or sun")
+                }
+            }
+            if names.isEmpty { fail("rule.workdays", "is empty; list at least one day") }
+        }
+        let endOfDay = time(t, "end_of_day", "rule") ?? LocalTime(hour: 17, minute: 30)!
+        let lateGrace = time(t, "late_grace", "rule") ?? LocalTime(hour: 10, minute: 0)!
+        var zone = Zone.utc
+        if let name = string(t, "timezone", "rule") {
+            if let z = Zone(identifier: name) {
+                zone = z
+            } else {
+                fail("rule.timezone", "'\(name)' is not a known time zone; expected an IANA name like \"Europe/Copenhagen\"")
+            }
+        }
+        let rule = Rule(
+            minimumActions: minimum,
+            countingKinds: Set(counting ?? []),
+            workdays: workdays,
+            endOfDay: endOfDay,
+            lateGrace: lateGrace,
+            timezone: zone
+        )
+        return (rule, counting ?? [])
+    }
+
+    mutating func readKinds(_ t: TOMLTable, counting: [String]) -> [String: ActivityKind] {
+        var kinds: [String: ActivityKind] = [:]
+        for name in t.keys.sorted() {
+            let path = "kinds.\(name)"
+            guard PersonField.isValidHandle(name) else {
+                fail(path, "kind name '\(name)' must be lowercase letters, digits, '.', '_' or '-'")
+                continue
+            }
+            guard let kt = subtable(t, name, "kinds") else { continue }
+            checkKeys(kt, path, allowed: ["label", "category"])
+            let label = string(kt, "label", path) ?? name
+            var category = KindCategory.prospecting
+            if let c = string(kt, "category", path) {
+                if let value = KindCategory(rawValue: c) {
+                    category = value
+                } else {
+                    fail("\(path).category", "'\(c)' is not a category; expected prospecting, advancing or closing")
+                }
+            }
+            kinds[name] = ActivityKind(name: name, label: label, category: category, counts: counting.contains(name))
+        }
+        if t.keys.isEmpty { fail("kinds", "is empty; define at least one [kinds.NAME] table") }
+        return kinds
+    }
+
+    mutating func checkChannels(_ names: [String]?, _ path: String, channels: [String: ChannelSettings]) {
+        guard let names else {
+            fail("\(path).channels", "missing: list at least one channel")
+            return
+        }
+        if names.isEmpty { fail("\(path).channels", "is empty; list at least one channel") }
+        for (i, name) in names.enumerated() where channels[name] == nil {
+            let defined = channels.keys.sorted()
+            fail(
+                "\(path).channels[\(i)]",
+                "names channel '\(name)', which is not defined; "
+                    + (defined.isEmpty ? "define it under [channels.\(name)]" : "defined channels: \(defined.joined(separator: ", "))")
+            )
+        }
+    }
+
+    mutating func readLadder(_ value: (any TOMLValueConvertible)?, channels: [String: ChannelSettings]) -> [LadderStep] {
+        guard let value else { return [] }
+        guard let array = value.array else {
+            fail("ladder", "expected [[ladder]] tables, found \(value.type)")
+            return []
+        }
+        var steps: [LadderStep] = []
+        var seen: Set<String> = []
+        for (i, element) in array.enumerated() {
+            let path = "ladder[\(i)]"
+            guard let t = element.table else {
+                fail(path, "expected a table, found \(element.type)")
+                continue
+            }
+            checkKeys(t, path, allowed: ["name", "at", "audience", "after_misses", "channels"])
+            let name = string(t, "name", path)
+            if name == nil, t["name"] == nil { fail("\(path).name", "missing: every step needs a name") }
+            if let name {
+                if !seen.insert(name).inserted { fail("\(path).name", "step name '\(name)' is used twice; names must be unique") }
+            }
+            var at: LadderStep.At? = nil
+            if let text = string(t, "at", path) {
+                if text == "end_of_day" {
+                    at = .endOfDay
+                } else if let time = LocalTime(text) {
+                    at = .time(time)
+                } else {
+                    fail("\(path).at", "'\(text)' is not a time; expected \"HH:MM\" or \"end_of_day\"")
+                }
+            } else if t["at"] == nil {
+                fail("\(path).at", "missing: expected \"HH:MM\" or \"end_of_day\"")
+            }
+            var audience = LadderStep.Audience.rep
+            if let text = string(t, "audience", path) {
+                if let a = LadderStep.Audience(rawValue: text) {
+                    audience = a
+                } else {
+                    fail("\(path).audience", "'\(text)' is not an audience; expected rep, manager or manager.manager")
+                }
+            }
+            let afterMisses = int(t, "after_misses", path, range: 1...365)
+            let stepChannels = strings(t, "channels", path)
+            checkChannels(stepChannels, path, channels: channels)
+            if let name, let at {
+                steps.append(
+                    LadderStep(name: name, at: at, audience: audience, afterMisses: afterMisses, channels: stepChannels ?? [])
+                )
+            }
+        }
+        return steps
+    }
+
+    mutating func readDigest(_ t: TOMLTable, channels: [String: ChannelSettings]) -> DigestSettings? {
+        checkKeys(t, "digest", allowed: ["daily_at", "weekly_at", "channels"])
+        let daily = time(t, "daily_at", "digest")
+        var weekly: (Weekday, LocalTime)? = nil
+        if let text = string(t, "weekly_at", "digest") {
+            let parts = text.split(separator: " ")
+            if parts.count == 2, let day = Weekday(rawValue: String(parts[0]).lowercased()), let time = LocalTime(parts[1]) {
+                weekly = (day, time)
+            } else {
+                fail("digest.weekly_at", "'\(text)' is not a weekly time; expected \"DAY HH:MM\" like \"fri 17:00\"")
+            }
+        }
+        let names = strings(t, "channels", "digest")
+        checkChannels(names, "digest", channels: channels)
+        return DigestSettings(dailyAt: daily, weeklyAt: weekly, channels: names ?? [])
+    }
+
+    mutating func readCalendars(_ t: TOMLTable) -> [String: Set<LocalDate>] {
+        var calendars: [String: Set<LocalDate>] = [:]
+        for name in t.keys.sorted() {
+            let path = "calendars.\(name)"
+            guard let ct = subtable(t, name, "calendars") else { continue }
+            checkKeys(ct, path, allowed: ["holidays"])
+            var days: Set<LocalDate> = []
+            if let array = ct["holidays"]?.array {
+                for (i, element) in array.enumerated() {
+                    if let d = element.date, let date = LocalDate(year: Int(d.year), month: Int(d.month), day: Int(d.day)) {
+                        days.insert(date)
+                    } else if let s = element.string, let date = LocalDate(s) {
+                        days.insert(date)
+                    } else {
+                        fail("\(path).holidays[\(i)]", "expected a date \"YYYY-MM-DD\" that exists, like \"2026-12-24\"")
+                    }
+                }
+            } else if ct["holidays"] != nil {
+                fail("\(path).holidays", "expected an array of dates")
+            }
+            calendars[name] = days
+        }
+        return calendars
+    }
+
+    mutating func readChannels(_ t: TOMLTable) -> [String: ChannelSettings] {
+        var channels: [String: ChannelSettings] = [:]
+        for name in t.keys.sorted() {
+            let path = "channels.\(name)"
+            guard let ct = subtable(t, name, "channels") else { continue }
+            guard let typeName = string(ct, "type", path) else {
+                if ct["type"] == nil {
+                    fail("\(path).type", "missing: expected one of \(ChannelSettings.Kind.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                continue
+            }
+            guard let type = ChannelSettings.Kind(rawValue: typeName) else {
+                fail(
+                    "\(path).type",
+                    "'\(typeName)' is not a channel type; expected one of \(ChannelSettings.Kind.allCases.map(\.rawValue).joined(separator: ", "))"
+                )
+                continue
+            }
+            let allowed = ChannelSettings.keys[type]!
+            checkKeys(ct, path, allowed: allowed.union(["type"]))
+            var settings: [String: String] = [:]
+            var argv: [String] = []
+            for key in ct.keys where allowed.contains(key) {
+                if key == "argv" {
+                    argv = strings(ct, key, path) ?? []
+                    if argv.isEmpty { fail("\(path).argv", "is empty; expected the program and its arguments") }
+                } else if let value = ct[key]?.string {
+                    settings[key] = value
+                } else if let value = ct[key]?.int {
+                    settings[key] = String(value)
+                } else {
+                    fail("\(path).\(key)", "expected a string or an integer")
+                }
+            }
+            for key in ChannelSettings.requiredKeys[type]! where ct[key] == nil {
+                fail("\(path).\(key)", "missing: a \(type.rawValue) channel needs '\(key)'")
+            }
+            if type == .slack, ct["url"] == nil, ct["url_file"] == nil {
+                fail("\(path).url_file", "missing: a slack channel needs 'url_file' (the webhook URL is a secret)")
+            }
+            channels[name] = ChannelSettings(name: name, type: type, settings: settings, argv: argv)
+        }
+        return channels
+    }
+}

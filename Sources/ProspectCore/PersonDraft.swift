@@ -1,0 +1,90 @@
+import Foundation
+
+/// A person as typed by an admin, before checks.
+public struct PersonDraft: Codable, Sendable {
+    public var handle: String
+    public var name: String
+    public var email: String
+    public var timezone: String?
+    public var manager: String?
+    public var role: String?
+    public var unixUser: String?
+    public var workdays: String?
+    public var calendar: String?
+
+    public init(
+        handle: String,
+        name: String,
+        email: String,
+        timezone: String? = nil,
+        manager: String? = nil,
+        role: String? = nil,
+        unixUser: String? = nil,
+        workdays: String? = nil,
+        calendar: String? = nil
+    ) {
+        self.handle = handle
+        self.name = name
+        self.email = email
+        self.timezone = timezone
+        self.manager = manager
+        self.role = role
+        self.unixUser = unixUser
+        self.workdays = workdays
+        self.calendar = calendar
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case handle, name, email, timezone, manager, role, workdays, calendar
+        case unixUser = "unix_user"
+    }
+
+    /// Checks every field on its own; returns every problem found.
+    public func validated() -> Result<Person, ValidationProblems> {
+        var problems: [String] = []
+        if !PersonField.isValidHandle(handle) {
+            problems.append(
+                "handle '\(String(handle.prefix(40)))' is not valid: use 1-32 lowercase letters, digits, '.', '_' or '-'"
+            )
+        }
+        if !PersonField.isValidName(name) { problems.append("name must be 1-100 characters without control characters") }
+        if !PersonField.isValidEmail(email) { problems.append("email is not an address like name@example.com") }
+        if let tz = timezone, Zone(identifier: tz) == nil {
+            problems.append("time zone '\(String(tz.prefix(64)))' is unknown: use an IANA name like Europe/Copenhagen")
+        }
+        if let m = manager, !PersonField.isValidHandle(m) { problems.append("manager '\(String(m.prefix(40)))' is not a valid handle") }
+        var parsedRole = Role.rep
+        if let r = role {
+            if let value = Role(rawValue: r.lowercased()) {
+                parsedRole = value
+            } else {
+                problems.append("role '\(String(r.prefix(20)))' is unknown: use rep, manager or admin")
+            }
+        }
+        if let u = unixUser, !PersonField.isValidUnixUser(u) { problems.append("unix user '\(String(u.prefix(40)))' is not a valid login name") }
+        var parsedWorkdays: Set<Weekday>? = nil
+        if let w = workdays {
+            switch Weekday.parseList(w) {
+            case .success(let days) where !days.isEmpty: parsedWorkdays = days
+            case .success: problems.append("workdays is empty: list days like mon;tue;wed;thu;fri, or leave it out")
+            case .failure(let e): problems.append("workdays entry '\(String(e.entry.prefix(20)))' is not one of mon, tue, wed, thu, fri, sat, sun")
+            }
+        }
+        if let c = calendar, !PersonField.isValidHandle(c) { problems.append("calendar '\(String(c.prefix(40)))' is not a valid calendar name") }
+        if manager == handle, !handle.isEmpty { problems.append("a person cannot be their own manager") }
+        guard problems.isEmpty else { return .failure(ValidationProblems(problems)) }
+        return .success(
+            Person(
+                handle: handle,
+                name: name,
+                email: email,
+                timezone: timezone ?? "",
+                manager: manager,
+                role: parsedRole,
+                unixUser: unixUser,
+                workdays: parsedWorkdays,
+                calendar: calendar
+            )
+        )
+    }
+}
