@@ -83,6 +83,12 @@ let package = Package(
         .testTarget(name: "ProspectCoreTests", dependencies: ["ProspectCore"], swiftSettings: swiftSettings),
         .testTarget(name: "ProspectConfigTests", dependencies: ["ProspectConfig"], swiftSettings: swiftSettings),
         .testTarget(name: "ProspectStoreTests", dependencies: ["ProspectStore"], swiftSettings: swiftSettings),
+        .testTarget(name: "ProspectClientTests", dependencies: ["ProspectClient"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ProspectServerTests",
+            dependencies: ["ProspectServer", .product(name: "Hummingbird", package: "hummingbird")],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "EndToEndTests",
             dependencies: ["ProspectCore", "ProspectAPI"],

@@ -13,8 +13,8 @@ trap 'kill "$daemon" 2>/dev/null; wait "$daemon" 2>/dev/null; rm -rf "$work"' EX
 daemon=$!
 for _ in $(seq 100); do grep -q "prospectd ready" "$work/daemon.log" && break; sleep 0.05; done
 sock="$work/prospectd.sock"
-"$bin/prospect" --socket "$sock" admin rep add bench --name Bench --email bench@example.com \
-  --timezone UTC --unix-user "$(id -un)" >/dev/null
+"$bin/prospect" admin rep add bench --name Bench --email bench@example.com \
+  --timezone UTC --unix-user "$(id -un)" --socket "$sock" >/dev/null
 
 median() { sort -n | awk '{ a[NR] = $1 } END { m = (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2; printf "%.2f", m / 1e6 }'; }
 time_runs() {  # prints one duration in ns per run

@@ -35,6 +35,16 @@ public struct DayStatus: Codable, Sendable, Hashable {
     public var workday: Bool
     public var deadline: Date
 
+    public init(date: LocalDate, count: Int, minimum: Int, met: Bool, state: DayState, workday: Bool, deadline: Date) {
+        self.date = date
+        self.count = count
+        self.minimum = minimum
+        self.met = met
+        self.state = state
+        self.workday = workday
+        self.deadline = deadline
+    }
+
     enum CodingKeys: String, CodingKey {
         case date, count, minimum, met, state, workday, deadline
     }

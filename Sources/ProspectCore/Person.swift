@@ -49,6 +49,21 @@ public struct Person: Codable, Hashable, Sendable {
         case handle, name, email, timezone, manager, role, workdays, calendar, active
         case unixUser = "unix_user"
     }
+
+    /// Workdays encode in week order, so `--json` output is stable.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(handle, forKey: .handle)
+        try container.encode(name, forKey: .name)
+        try container.encode(email, forKey: .email)
+        try container.encode(timezone, forKey: .timezone)
+        try container.encodeIfPresent(manager, forKey: .manager)
+        try container.encode(role, forKey: .role)
+        try container.encodeIfPresent(unixUser, forKey: .unixUser)
+        try container.encodeIfPresent(workdays.map { Weekday.allCases.filter($0.contains) }, forKey: .workdays)
+        try container.encodeIfPresent(calendar, forKey: .calendar)
+        try container.encode(active, forKey: .active)
+    }
 }
 
 /// Checks on single fields of a person, shared by `admin rep add`, `update` and the roster import.

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import ProspectCore
@@ -97,4 +98,24 @@ import Testing
 
 extension Result {
     var isFailure: Bool { if case .failure = self { true } else { false } }
+}
+
+@Suite struct PersonJSONTests {
+    @Test func encodesWorkdaysInWeekOrderAndLeavesOutEmptyFields() throws {
+        let person = Person(
+            handle: "bob",
+            name: "Bob",
+            email: "bob@example.com",
+            timezone: "Asia/Kolkata",
+            workdays: [.thu, .sun, .mon]
+        )
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let text = String(decoding: try encoder.encode(person), as: UTF8.self)
+        #expect(
+            text
+                == #"{"active":true,"email":"bob@example.com","handle":"bob","name":"Bob","role":"rep","timezone":"Asia\/Kolkata","workdays":["mon","thu","sun"]}"#
+        )
+        #expect(try JSONDecoder().decode(Person.self, from: Data(text.utf8)) == person)
+    }
 }

@@ -1,0 +1,99 @@
+import Foundation
+import ProspectAPI
+import ProspectCore
+import Testing
+
+@testable import ProspectClient
+
+@Suite struct EndpointTests {
+    func resolved(socket: String? = nil, server: String? = nil, _ environment: [String: String]) throws -> String {
+        let endpoint = try Endpoint.resolve(socket: socket, server: server, environment: environment)
+        switch endpoint.transport {
+        case .socket(let path): return "socket \(path)"
+        case .server(let url, let token): return "server \(url.absoluteString) token \(token ?? "-")"
+        }
+    }
+
+    @Test func followsTheContractsOrder() throws {
+        let home = FileManager.default.temporaryDirectory.appendingPathComponent("pd-home-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: home.appendingPathComponent(".config/prospect"), withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: home) }
+        let all = ["PROSPECT_SOCKET": "/env.sock", "PROSPECT_TOKEN": "pd_t", "HOME": home.path]
+        #expect(try resolved(socket: "/flag.sock", server: "http://h:1", all) == "socket /flag.sock")
+        #expect(try resolved(server: "http://h:1", all) == "socket /env.sock")
+        #expect(try resolved(server: "http://h:1", ["PROSPECT_TOKEN": "pd_t"]) == "server http://h:1 token pd_t")
+        #expect(try resolved(["HOME": home.path]) == "socket /run/prospectd/prospectd.sock")
+
+        try "# mine\nserver = \"http://10.0.0.1:8787/\"\ntoken_file = \"\(home.path)/t\"\n"
+            .write(to: home.appendingPathComponent(".config/prospect/config.toml"), atomically: true, encoding: .utf8)
+        try "pd_fromfile\n".write(to: home.appendingPathComponent("t"), atomically: true, encoding: .utf8)
+        #expect(try resolved(["HOME": home.path]) == "server http://10.0.0.1:8787 token pd_fromfile")
+        #expect(try resolved(["HOME": home.path, "PROSPECT_TOKEN": "pd_env"]) == "server http://10.0.0.1:8787 token pd_env")
+    }
+
+    @Test func refusesAServerThatIsNotAnHTTPURL() {
+        #expect(throws: CLIError.self) { try Endpoint.resolve(socket: nil, server: "ftp://x", environment: [:]) }
+        #expect(throws: CLIError.self) { try Endpoint.resolve(socket: nil, server: "localhost:8787", environment: [:]) }
+    }
+
+    @Test func encodesTheSocketPathAsTheHostOfAnHTTPUnixURL() {
+        let endpoint = Endpoint(transport: .socket("/run/prospectd/prospectd.sock"))
+        #expect(endpoint.url("/v1/status") == "http+unix://%2Frun%2Fprospectd%2Fprospectd%2Esock/v1/status")
+    }
+
+    @Test func exitCodesAreTheContracts() {
+        #expect(CLIError.failure("x").exitCode == 1)
+        #expect(CLIError.usage("x").exitCode == 2)
+        #expect(CLIError.unreachable("x").exitCode == 3)
+    }
+}
+
+@Suite struct FormatTests {
+    @Test(arguments: [(0, "under a minute"), (59, "under a minute"), (60, "1m"), (3599, "59m"), (3600, "1h 00m"), (7_509, "2h 05m")])
+    func durationsReadNaturally(_ seconds: Int, _ expected: String) {
+        #expect(Format.duration(seconds) == expected)
+    }
+
+    @Test func theHeatmapHasAWeekPerColumnAndADayPerRow() {
+        // Thursday 2026-03-05 to Wednesday 2026-03-11.
+        let states: [DayState] = [.met, .missed, .off, .off, .metLate, .met, .pending]
+        let days = states.enumerated().map { HistoryDay(date: LocalDate("2026-03-05")!.adding(days: $0.offset), count: 1, state: $0.element) }
+        #expect(
+            Format.heatmap(days, style: Style(color: false)) == [
+                "Mon    ▣", "Tue    ■", "Wed    ◌", "Thu  ■  ", "Fri  □  ", "Sat  •  ", "Sun  •  ",
+                "     ■ met  ▣ met late  □ missed  ◌ today, open  · off",
+            ]
+        )
+    }
+
+    @Test func colourIsOnlyAddedWhenAsked() {
+        #expect(Style(color: false).green("met") == "met")
+        #expect(Style(color: true).green("met") == "\u{1B}[32mmet\u{1B}[0m")
+    }
+
+    @Test func statusLinesSayWhatIsLeftToDo() {
+        let status = DayStatus(
+            date: LocalDate("2026-03-09")!,
+            count: 0,
+            minimum: 1,
+            met: false,
+            state: .pending,
+            workday: true,
+            deadline: Date(timeIntervalSince1970: 1_773_091_800)
+        )  // 2026-03-09T21:30:00Z
+        let response = StatusResponse(
+            rep: "alice",
+            status: status,
+            streak: 3,
+            timezone: "America/New_York",
+            now: Date(timeIntervalSince1970: 1_773_091_800 - 7_509)
+        )
+        #expect(
+            Format.status(response, style: Style(color: false)) == [
+                "Today (Monday 2026-03-09): 0 of 1: not met yet.",
+                "2h 05m left until 17:30 America/New_York. Log one with: prospect log call --note \"…\"",
+                "Streak: 3 workdays met in a row.",
+            ]
+        )
+    }
+}
