@@ -126,6 +126,19 @@ import Glibc
         #expect(!logged.out.contains(token))
         #expect(try daemon.prospect(["kinds", "--json"], token: token).code == 0)
 
+        // A client retrying the same request (same client_id) records the action once.
+        let retry = [
+            "-s", "-H", "Authorization: Bearer \(token)", "-H", "Content-Type: application/json",
+            "-d", #"{"kind":"call","client_id":"retry-0000-0001"}"#, "\(daemon.server)/v1/activities",
+        ]
+        let firstTry = try decodeJSON(try run("/usr/bin/curl", retry).out)
+        let secondTry = try decodeJSON(try run("/usr/bin/curl", retry).out)
+        #expect(firstTry["duplicate"] as? Bool == false && secondTry["duplicate"] as? Bool == true)
+        #expect((secondTry["status"] as? [String: Any])?["count"] as? Int == 2, "referral + one call")
+        #expect(
+            (firstTry["activity"] as? [String: Any])?["id"] as? Int == (secondTry["activity"] as? [String: Any])?["id"] as? Int
+        )
+
         let none = try daemon.prospect(["status"], token: nil)
         #expect(none.code == 1 && none.err.contains("this API needs a token"), "\(none)")
         let wrong = try daemon.prospect(["status"], token: token + "x")
