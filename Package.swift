@@ -43,12 +43,23 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The ladder engine: the same code for the daemon's timers and `prospectd simulate`.
+        .target(
+            name: "ProspectEngine",
+            dependencies: [
+                "ProspectCore", "ProspectConfig", "ProspectStore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The daemon: API routes, identity, lifecycle, systemd integration.
         .target(
             name: "ProspectServer",
             dependencies: [
-                "ProspectCore", "ProspectAPI", "ProspectConfig", "ProspectStore",
+                "ProspectCore", "ProspectAPI", "ProspectConfig", "ProspectStore", "ProspectEngine",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -74,7 +85,7 @@ let package = Package(
         .executableTarget(
             name: "prospectd",
             dependencies: [
-                "ProspectServer", "ProspectConfig", "ProspectCommandLine",
+                "ProspectServer", "ProspectConfig", "ProspectCommandLine", "ProspectEngine", "ProspectStore", "ProspectCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -84,6 +95,11 @@ let package = Package(
         .testTarget(name: "ProspectConfigTests", dependencies: ["ProspectConfig"], swiftSettings: swiftSettings),
         .testTarget(name: "ProspectStoreTests", dependencies: ["ProspectStore"], swiftSettings: swiftSettings),
         .testTarget(name: "ProspectClientTests", dependencies: ["ProspectClient"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ProspectEngineTests",
+            dependencies: ["ProspectEngine", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "ProspectServerTests",
             dependencies: ["ProspectServer", .product(name: "Hummingbird", package: "hummingbird")],

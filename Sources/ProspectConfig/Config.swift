@@ -57,26 +57,6 @@ public struct ListenAddress: Sendable, Equatable, CustomStringConvertible {
     public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
 }
 
-/// One `[[ladder]]` step.
-public struct LadderStep: Sendable, Equatable {
-    public enum At: Sendable, Equatable {
-        case time(LocalTime)
-        case endOfDay
-    }
-
-    public enum Audience: String, Sendable, CaseIterable {
-        case rep
-        case manager
-        case managersManager = "manager.manager"
-    }
-
-    public var name: String
-    public var at: At
-    public var audience: Audience
-    public var afterMisses: Int?
-    public var channels: [String]
-}
-
 /// `[digest]`
 public struct DigestSettings: Sendable, Equatable {
     public var dailyAt: LocalTime?

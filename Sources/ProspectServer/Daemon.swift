@@ -1,8 +1,10 @@
+import AsyncHTTPClient
 import Foundation
 import Hummingbird
 import Logging
 import NIOCore
 import ProspectConfig
+import ProspectEngine
 import ProspectStore
 import ServiceLifecycle
 import Synchronization
@@ -32,7 +34,9 @@ public struct Daemon {
         let config = configBox.current
         let store = try Store.open(path: config.daemon.database)
         try prepareSocket(config.daemon.socket)
-        let handlers = Handlers(store: store, config: configBox, clock: clock, logger: logger)
+        let replan = Doorbell()
+        let outbox = Doorbell()
+        let handlers = Handlers(store: store, config: configBox, clock: clock, logger: logger, replan: replan)
         let responder = makeRouter(handlers).buildResponder()
 
         let expected = config.daemon.listen == nil ? 1 : 2
@@ -73,7 +77,15 @@ public struct Daemon {
                 )
             )
         }
-        services.append(ReloadService(box: configBox, path: configPath, notifier: notifier, logger: logger))
+        var delivery = HTTPClient.Configuration()
+        delivery.timeout = .init(connect: .seconds(10), read: .seconds(30))
+        delivery.redirectConfiguration = .disallow
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: delivery)
+        services.append(
+            LadderScheduler(engine: Engine(store: store), config: configBox, clock: clock, logger: logger, replan: replan, outbox: outbox)
+        )
+        services.append(OutboxWorker(store: store, config: configBox, clock: clock, logger: logger, doorbell: outbox, client: client))
+        services.append(ReloadService(box: configBox, path: configPath, notifier: notifier, logger: logger, replan: replan))
         services.append(LifecycleService(notifier: notifier, logger: logger))
         let group = ServiceGroup(
             configuration: .init(
@@ -82,7 +94,13 @@ public struct Daemon {
                 logger: logger
             )
         )
-        try await group.run()
+        do {
+            try await group.run()
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+        try? await client.shutdown()
         unlink(socketPath)
         logger.notice("prospectd stopped")
     }
@@ -124,6 +142,7 @@ struct ReloadService: Service {
     let path: String?
     let notifier: SystemdNotifier
     let logger: Logger
+    let replan: Doorbell
 
     func run() async throws {
         let signals = await UnixSignalsSequence(trapping: .sighup)
@@ -148,6 +167,7 @@ struct ReloadService: Service {
             var applied = new
             applied.daemon = old.daemon
             box.replace(applied)
+            replan.ring()
             logger.notice("configuration reloaded", metadata: ["file": "\(path)"])
         } catch let error as ConfigErrors {
             for problem in error.errors {

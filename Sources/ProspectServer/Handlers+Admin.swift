@@ -36,6 +36,7 @@ extension Handlers {
         case .failure(let problems): throw UserError(problems.problems.joined(separator: "; "))
         }
         try checkAgainstConfig(person)
+        defer { replan.ring() }
         return try await store.addPerson(person, actor: identity.actor, now: clock.now)
     }
 
@@ -67,11 +68,13 @@ extension Handlers {
         }
         person.active = true
         try checkAgainstConfig(person)
+        defer { replan.ring() }
         return try await store.updatePerson(person, actor: identity.actor, now: clock.now)
     }
 
     func deactivate(handle: String, _ context: AppContext) async throws -> Person {
         let identity = try requireAdmin(context)
+        defer { replan.ring() }
         return try await store.deactivate(handle: handle, actor: identity.actor, now: clock.now)
     }
 
@@ -93,6 +96,7 @@ extension Handlers {
         }
         guard problems.isEmpty else { throw RosterImportError(problems: problems) }
         let result = try await store.importRoster(rows, actor: identity.actor, now: clock.now)
+        replan.ring()
         return RosterImportResponse(created: result.created, updated: result.updated, unchanged: result.unchanged)
     }
 

@@ -48,7 +48,8 @@ extension Handlers {
             value: request.value,
             occurredAt: occurredAt,
             loggedAt: now,
-            clientID: request.clientID
+            clientID: request.clientID,
+            day: DayCheck(date: zone.localDate(of: occurredAt), calendar: calendar, rule: config.rule)
         )
         return ActivityResponse(activity: activity, duplicate: duplicate, status: try await status(of: rep, config, now: now))
     }
@@ -132,6 +133,7 @@ extension Handlers {
             holidays: config.holidays(calendar: rep.person.calendar)
         )
         let covered = (0...request.from.days(to: request.to)).filter { calendar.isWorkday(request.from.adding(days: $0)) }.count
+        defer { replan.ring() }
         try await store.addTimeOff(
             repID: rep.id,
             handle: rep.person.handle,

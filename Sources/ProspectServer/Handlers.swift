@@ -12,6 +12,8 @@ struct Handlers: Sendable {
     let config: ConfigBox
     let clock: any WallClock
     let logger: Logger
+    /// Rung after anything that changes who is due when: the roster and time off.
+    let replan: Doorbell
 
     /// How far back the streak looks.
     static let streakWindowDays = 400

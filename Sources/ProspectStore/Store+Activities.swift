@@ -19,6 +19,9 @@ extension Store {
     }
 
     /// Records an activity once per `clientID`; a retry returns the first record and `duplicate`.
+    ///
+    /// With `day`, a `missed` verdict of that day turns `met-late` in the same transaction when the
+    /// day now has enough counting activities (a late log within the grace).
     public func logActivity(
         rep: StoredPerson,
         kind: String,
@@ -26,7 +29,8 @@ extension Store {
         value: Double?,
         occurredAt: Date,
         loggedAt: Date,
-        clientID: String
+        clientID: String,
+        day: DayCheck? = nil
     ) async throws -> (activity: Activity, duplicate: Bool) {
         try await write { db in
             if let row = try Row.fetchOne(
@@ -44,6 +48,7 @@ extension Store {
                 arguments: [rep.id, kind, note, value, Self.seconds(occurredAt), Self.seconds(loggedAt), clientID]
             )
             let id = db.lastInsertedRowID
+            if let day { try Self.upgradeLateVerdict(db, repID: rep.id, day: day) }
             let row = try Row.fetchOne(db, sql: "SELECT * FROM activity WHERE id = ?", arguments: [id])!
             return (Self.decodeActivity(row, rep: rep.person.handle), false)
         }
@@ -144,5 +149,42 @@ extension Store {
                 detail: "\(span.from)..\(span.to)"
             )
         }
+    }
+}
+
+/// What it takes to re-judge one day after a late log.
+public struct DayCheck: Sendable {
+    public var date: LocalDate
+    public var bounds: Range<Date>
+    public var countingKinds: Set<String>
+    public var minimum: Int
+
+    public init(date: LocalDate, calendar: WorkCalendar, rule: Rule) {
+        self.date = date
+        self.bounds = calendar.bounds(of: date)
+        self.countingKinds = rule.countingKinds
+        self.minimum = rule.minimumActions
+    }
+}
+
+extension Store {
+    static func upgradeLateVerdict(_ db: Database, repID: Int64, day: DayCheck) throws {
+        guard !day.countingKinds.isEmpty else { return }
+        var arguments: StatementArguments = [repID, seconds(day.bounds.lowerBound), seconds(day.bounds.upperBound)]
+        arguments += StatementArguments(day.countingKinds.sorted())
+        let count =
+            try Int.fetchOne(
+                db,
+                sql: """
+                    SELECT count(*) FROM activity WHERE person_id = ? AND occurred_at >= ? AND occurred_at < ?
+                      AND deleted_at IS NULL AND kind IN (\(databaseQuestionMarks(count: day.countingKinds.count)))
+                    """,
+                arguments: arguments
+            ) ?? 0
+        guard count >= day.minimum else { return }
+        try db.execute(
+            sql: "UPDATE verdict SET verdict = 'met-late' WHERE person_id = ? AND date = ? AND verdict = 'missed'",
+            arguments: [repID, day.date.description]
+        )
     }
 }

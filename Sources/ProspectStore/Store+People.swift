@@ -17,6 +17,13 @@ extension Store {
         """
     static let personFrom = "person p LEFT JOIN person m ON m.id = p.manager_id"
 
+    /// Every active person with their manager's row id, read inside the caller's transaction.
+    public static func activePeople(_ db: Database) throws -> [(stored: StoredPerson, managerID: Int64?)] {
+        try Row.fetchAll(db, sql: "SELECT \(personColumns), p.manager_id FROM \(personFrom) WHERE p.active").map {
+            (decodePerson($0), $0["manager_id"])
+        }
+    }
+
     static func decodePerson(_ row: Row) -> StoredPerson {
         let workdays: String? = row["workdays"]
         let parsedWorkdays: Set<Weekday>? = workdays.flatMap { try? Weekday.parseList($0).get() }

@@ -71,6 +71,48 @@ extension Store {
                     """
             )
         }
+        migrator.registerMigration("v2-ladder") { db in
+            try db.execute(
+                sql: """
+                    -- The verdict of each enforced workday, recorded at its end.
+                    CREATE TABLE verdict (
+                        person_id  INTEGER NOT NULL REFERENCES person(id) ON DELETE RESTRICT,
+                        date       TEXT NOT NULL,
+                        verdict    TEXT NOT NULL CHECK (verdict IN ('met', 'missed', 'met-late')),
+                        decided_at INTEGER NOT NULL,
+                        PRIMARY KEY (person_id, date)
+                    ) WITHOUT ROWID;
+
+                    -- Every decided delivery, written in the transaction that decides it.
+                    CREATE TABLE outbox (
+                        id              INTEGER PRIMARY KEY,
+                        person_id       INTEGER NOT NULL REFERENCES person(id) ON DELETE RESTRICT,
+                        date            TEXT NOT NULL,
+                        step            TEXT NOT NULL,
+                        channel         TEXT NOT NULL,
+                        recipient_id    INTEGER NOT NULL REFERENCES person(id) ON DELETE RESTRICT,
+                        type            TEXT NOT NULL,
+                        due_at          INTEGER NOT NULL,
+                        payload         TEXT NOT NULL,
+                        message_id      TEXT NOT NULL UNIQUE,
+                        status          TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'delivered', 'failed')),
+                        attempts        INTEGER NOT NULL DEFAULT 0,
+                        next_attempt_at INTEGER NOT NULL,
+                        last_error      TEXT,
+                        created_at      INTEGER NOT NULL,
+                        delivered_at    INTEGER,
+                        UNIQUE (person_id, date, step, channel)
+                    );
+                    CREATE INDEX outbox_pending ON outbox(next_attempt_at) WHERE status = 'pending';
+
+                    -- Small facts the engine keeps across restarts (the instant it has processed up to).
+                    CREATE TABLE engine_state (
+                        key   TEXT PRIMARY KEY,
+                        value TEXT NOT NULL
+                    ) WITHOUT ROWID;
+                    """
+            )
+        }
         return migrator
     }
 }

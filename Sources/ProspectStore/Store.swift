@@ -77,3 +77,29 @@ public struct StoreOpenError: Error, CustomStringConvertible {
 
     public var description: String { "database \(path): \(reason)" }
 }
+
+extension Store {
+    /// A private in-memory copy of the database at `path`, which is opened read-only and left
+    /// untouched: `simulate` runs the real engine on it.
+    public static func inMemoryCopy(of path: String) throws -> Store {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw StoreOpenError(path: path, reason: "it does not exist; pass the daemon's database with --db")
+        }
+        var configuration = Configuration()
+        configuration.readonly = true
+        do {
+            let source = try DatabaseQueue(path: path, configuration: configuration)
+            let copy = try DatabaseQueue()
+            try source.backup(to: copy)
+            let store = Store(writer: copy)
+            try store.migrate()
+            return store
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_NOTADB {
+            throw StoreOpenError(path: path, reason: "it is not a SQLite database; pass the daemon's database with --db")
+        } catch let error as StoreOpenError {
+            throw error
+        } catch {
+            throw StoreOpenError(path: path, reason: "it cannot be read: \(error)")
+        }
+    }
+}

@@ -4,6 +4,7 @@ import Logging
 import ProspectCommandLine
 import ProspectConfig
 import ProspectCore
+import ProspectEngine
 import ProspectServer
 import ProspectStore
 
@@ -15,7 +16,7 @@ struct Prospectd: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "prospectd",
         abstract: "The prospectd daemon: every rep, one pipeline-building action every workday.",
-        subcommands: [Run.self, CheckConfig.self, Version.self],
+        subcommands: [Run.self, CheckConfig.self, Simulate.self, Version.self],
         defaultSubcommand: Run.self
     )
 
@@ -144,4 +145,62 @@ struct Version: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "version", abstract: "Print the version.")
 
     func run() throws { print("prospectd \(prospectdVersion)") }
+}
+
+struct Simulate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Dry-run the ladder over a date range: one JSON line per delivery, in time order.",
+        discussion: """
+            Runs the daemon's own engine over a simulated clock from 00:00 UTC of --from to 24:00 UTC of --to,
+            on a private copy of the roster in --db (the file is only read; nothing is sent). --activities is
+            JSON lines, each injected at its logged_at (default: its at):
+            {"rep":"alice","kind":"call","at":"2026-03-09T15:00:00Z","logged_at":"..."}
+            """
+    )
+
+    @Option(name: .long, help: "The configuration file.") var config: String
+    @Option(name: .long, help: "The daemon's database (read only).") var db: String
+    @Option(name: .long, help: "First day, YYYY-MM-DD.") var from: String
+    @Option(name: .long, help: "Last day, YYYY-MM-DD.") var to: String
+    @Option(name: .long, help: "Activities to inject, as JSON lines.") var activities: String?
+
+    func validate() throws {
+        guard let start = LocalDate(from) else { throw ValidationError("--from '\(from)' is not a date; use YYYY-MM-DD") }
+        guard let end = LocalDate(to) else { throw ValidationError("--to '\(to)' is not a date; use YYYY-MM-DD") }
+        guard start <= end else { throw ValidationError("--from \(from) is after --to \(to)") }
+        guard start.days(to: end) <= 3660 else { throw ValidationError("simulate at most ten years at once") }
+    }
+
+    func run() async throws {
+        let loaded: Config
+        do {
+            loaded = try ConfigLoader.load(path: config)
+        } catch let errors as ConfigErrors {
+            for error in errors.errors { FileHandle.standardError.write(Data("\(error)\n".utf8)) }
+            throw ExitCode(1)
+        }
+        var text = ""
+        if let activities {
+            do { text = try String(contentsOfFile: activities, encoding: .utf8) } catch {
+                FileHandle.standardError.write(Data("prospectd: cannot read --activities \(activities)\n".utf8))
+                throw ExitCode(1)
+            }
+        }
+        let store: Store
+        do { store = try Store.inMemoryCopy(of: db) } catch {
+            FileHandle.standardError.write(Data("prospectd: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+        let warn: (String) -> Void = { FileHandle.standardError.write(Data("warning: \($0)\n".utf8)) }
+        let injected = Simulation.readActivities(text, warn: warn)
+        let out = FileHandle.standardOutput
+        try await Simulation(store: store, config: loaded).run(
+            from: LocalDate(from)!,
+            to: LocalDate(to)!,
+            activities: injected,
+            warn: warn
+        ) { delivery in
+            out.write(Data((delivery.jsonLine + "\n").utf8))
+        }
+    }
 }

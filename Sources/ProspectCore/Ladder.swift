@@ -1,0 +1,144 @@
+import Foundation
+
+/// One step of the escalation ladder (`[[ladder]]`).
+public struct LadderStep: Sendable, Hashable {
+    /// When the step is due on a workday, in the rep's zone.
+    public enum At: Sendable, Hashable {
+        case time(LocalTime)
+        case endOfDay
+    }
+
+    /// Who hears about it.
+    public enum Audience: String, Sendable, CaseIterable {
+        case rep
+        case manager
+        case managersManager = "manager.manager"
+    }
+
+    public var name: String
+    public var at: At
+    public var audience: Audience
+    /// Only on the N-th or later consecutive missed workday.
+    public var afterMisses: Int?
+    public var channels: [String]
+
+    public init(name: String, at: At, audience: Audience, afterMisses: Int? = nil, channels: [String]) {
+        self.name = name
+        self.at = at
+        self.audience = audience
+        self.afterMisses = afterMisses
+        self.channels = channels
+    }
+
+    /// `reminder` when it goes to the rep, `escalation` otherwise (the contract's `type`).
+    public var deliveryType: String { audience == .rep ? "reminder" : "escalation" }
+}
+
+/// The verdict recorded at a workday's end.
+public enum Verdict: String, Sendable, Codable, CaseIterable {
+    case met
+    case missed
+    case metLate = "met-late"
+}
+
+/// Something that comes due for one rep on one local date.
+public struct DueEvent: Sendable, Hashable, Comparable {
+    /// What comes due. At one instant the verdict comes first, then steps in ladder order,
+    /// so an end-of-day `after_misses` step sees the day's own verdict.
+    public enum Action: Sendable, Hashable, Comparable {
+        case verdict
+        case step(Int)
+    }
+
+    public var instant: Date
+    public var repID: Int64
+    public var date: LocalDate
+    public var action: Action
+
+    public init(instant: Date, repID: Int64, date: LocalDate, action: Action) {
+        self.instant = instant
+        self.repID = repID
+        self.date = date
+        self.action = action
+    }
+
+    public static func < (a: DueEvent, b: DueEvent) -> Bool {
+        (a.instant, a.action, a.repID) < (b.instant, b.action, b.repID)
+    }
+}
+
+/// Pure ladder logic: when things come due, and whether a step fires.
+public enum Ladder {
+    /// The instant a step is due on `date`.
+    public static func instant(of step: LadderStep, on date: LocalDate, calendar: WorkCalendar, rule: Rule) -> Date {
+        switch step.at {
+        case .time(let time): calendar.zone.instant(date, time)
+        case .endOfDay: calendar.deadline(of: date, rule: rule)
+        }
+    }
+
+    /// Everything due for one rep on `date`: nothing on a non-workday; else each step and the verdict.
+    public static func events(
+        repID: Int64,
+        on date: LocalDate,
+        calendar: WorkCalendar,
+        rule: Rule,
+        ladder: [LadderStep]
+    ) -> [DueEvent] {
+        guard calendar.isWorkday(date) else { return [] }
+        var events = [DueEvent(instant: calendar.deadline(of: date, rule: rule), repID: repID, date: date, action: .verdict)]
+        for (index, step) in ladder.enumerated() {
+            events.append(
+                DueEvent(
+                    instant: instant(of: step, on: date, calendar: calendar, rule: rule),
+                    repID: repID,
+                    date: date,
+                    action: .step(index)
+                )
+            )
+        }
+        return events
+    }
+
+    /// Every event of one rep due in `range` (half-open), in order.
+    public static func events(
+        repID: Int64,
+        in range: Range<Date>,
+        calendar: WorkCalendar,
+        rule: Rule,
+        ladder: [LadderStep]
+    ) -> [DueEvent] {
+        // A local date's events can fall up to a day either side of its UTC date (far zones, late steps).
+        let first = calendar.zone.localDate(of: range.lowerBound).adding(days: -1)
+        let last = calendar.zone.localDate(of: range.upperBound).adding(days: 1)
+        var out: [DueEvent] = []
+        var date = first
+        while date <= last {
+            out += events(repID: repID, on: date, calendar: calendar, rule: rule, ladder: ladder).filter {
+                range.contains($0.instant)
+            }
+            date = date.adding(days: 1)
+        }
+        return out.sorted()
+    }
+
+    /// Consecutive missed workdays before `date`, counting back over workdays only; a workday
+    /// with no recorded verdict (before the rep existed, before a simulation) ends the count.
+    public static func missesBefore(_ date: LocalDate, calendar: WorkCalendar, verdicts: [LocalDate: Verdict]) -> Int {
+        var count = 0
+        var day = calendar.previousWorkday(before: date)
+        while let d = day, verdicts[d] == .missed {
+            count += 1
+            day = calendar.previousWorkday(before: d)
+        }
+        return count
+    }
+
+    /// Whether a step fires: the rule is not met at its instant, and for `after_misses = N`, the day
+    /// (missed so far) is the N-th or later consecutive missed workday.
+    public static func fires(_ step: LadderStep, count: Int, minimum: Int, missesBefore: Int) -> Bool {
+        guard count < minimum else { return false }
+        if let n = step.afterMisses { return missesBefore + 1 >= n }
+        return true
+    }
+}

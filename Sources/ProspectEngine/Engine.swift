@@ -1,0 +1,332 @@
+import Foundation
+import GRDB
+import ProspectConfig
+import ProspectCore
+import ProspectStore
+
+/// One decided delivery, as `simulate` prints it (one line per channel).
+public struct Delivery: Sendable, Hashable, Encodable {
+    public var at: Date
+    public var localDate: LocalDate
+    public var type: String
+    public var step: String
+    /// Nil for digests.
+    public var rep: String?
+    public var recipient: String
+    public var channel: String
+
+    enum CodingKeys: String, CodingKey {
+        case at, type, step, rep, recipient, channel
+        case localDate = "local_date"
+    }
+
+    /// One JSON object on one line, fields in the contract's order.
+    public var jsonLine: String {
+        func quoted(_ s: String) -> String {
+            String(decoding: (try? JSONEncoder().encode(s)) ?? Data("\"\"".utf8), as: UTF8.self)
+        }
+        let instant = ISO8601DateFormatter().string(from: at)
+        return "{\"at\":\(quoted(instant)),\"local_date\":\(quoted(localDate.description)),\"type\":\(quoted(type)),"
+            + "\"step\":\(quoted(step)),\"rep\":\(rep.map(quoted) ?? "null"),\"recipient\":\(quoted(recipient)),"
+            + "\"channel\":\(quoted(channel))}"
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(at, forKey: .at)
+        try c.encode(localDate, forKey: .localDate)
+        try c.encode(type, forKey: .type)
+        try c.encode(step, forKey: .step)
+        try c.encode(rep, forKey: .rep)  // null for digests, as the contract shows
+        try c.encode(recipient, forKey: .recipient)
+        try c.encode(channel, forKey: .channel)
+    }
+}
+
+/// What one pass of the engine decided.
+public struct Decisions: Sendable {
+    public var deliveries: [Delivery] = []
+    public var verdicts: [(rep: String, date: LocalDate, verdict: Verdict)] = []
+    /// Steps that fired but had no one to tell (a rep without a manager for a `manager` step).
+    public var unaddressed: [String] = []
+}
+
+/// The ladder engine: decides, for events that have come due, which verdicts to record and which
+/// deliveries to make, and writes them with the outbox in one transaction.
+public struct Engine: Sendable {
+    public let store: Store
+
+    /// A reminder processed later than this after its due time is "caught up", not on time.
+    public static let lateness: TimeInterval = 5 * 60
+
+    public init(store: Store) { self.store = store }
+
+    /// Every event due in `range`, across the roster, in order.
+    public static func events(roster: EngineRoster, config: Config, in range: Range<Date>) -> [DueEvent] {
+        roster.reps.flatMap { rep in
+            Ladder.events(repID: rep.id, in: range, calendar: rep.calendar, rule: config.rule, ladder: config.ladder)
+        }.sorted()
+    }
+
+    /// Loads the roster as the engine needs it.
+    public func roster(config: Config, now: Date) async throws -> EngineRoster {
+        try await store.read { db in
+            try EngineRoster.load(db, config: config, since: Zone.utc.localDate(of: now).adding(days: -3))
+        }
+    }
+
+    /// The instant the engine has processed up to, if it ever ran on this database.
+    public func cursor() async throws -> Date? {
+        try await store.read { db in
+            try String.fetchOne(db, sql: "SELECT value FROM engine_state WHERE key = 'processed_until'")
+                .flatMap(Double.init).map { Date(timeIntervalSince1970: $0) }
+        }
+    }
+
+    /// Decides `events` (all due at or before `now`) in one transaction that also moves the cursor to `now`.
+    ///
+    /// Of reminders more than `lateness` overdue (downtime, suspend), only the latest per rep and day
+    /// is sent, and only while that day's end has not passed. Escalations and verdicts are always
+    /// decided. The outbox's unique key makes a repeated pass harmless.
+    public func process(_ events: [DueEvent], roster: EngineRoster, config: Config, now: Date) async throws -> Decisions {
+        let kept = Self.catchUpFilter(events, roster: roster, config: config, now: now)
+        return try await store.write { db in
+            var decisions = Decisions()
+            let counts = try Self.counts(db, for: kept, roster: roster, config: config, now: now)
+            var verdicts = try Self.priorVerdicts(db, for: kept, roster: roster, config: config)
+            for event in kept {
+                guard let rep = roster.rep(event.repID), let count = counts[DayKey(rep: event.repID, date: event.date)] else {
+                    continue
+                }
+                switch event.action {
+                case .verdict:
+                    let verdict: Verdict =
+                        count.byDeadline >= config.rule.minimumActions ? .met : count.byNow >= config.rule.minimumActions ? .metLate : .missed
+                    try db.execute(
+                        sql: "INSERT OR IGNORE INTO verdict (person_id, date, verdict, decided_at) VALUES (?, ?, ?, ?)",
+                        arguments: [rep.id, event.date.description, verdict.rawValue, Int64(now.timeIntervalSince1970)]
+                    )
+                    if db.changesCount > 0 {
+                        verdicts[rep.id, default: [:]][event.date] = verdict
+                        decisions.verdicts.append((rep.handle, event.date, verdict))
+                    }
+                case .step(let index):
+                    let step = config.ladder[index]
+                    let misses = Ladder.missesBefore(event.date, calendar: rep.calendar, verdicts: verdicts[rep.id] ?? [:])
+                    guard Ladder.fires(step, count: count.byNow, minimum: config.rule.minimumActions, missesBefore: misses) else {
+                        continue
+                    }
+                    guard let recipientID = roster.recipient(of: step.audience, for: rep.id), let recipient = roster.people[recipientID]
+                    else {
+                        decisions.unaddressed.append("\(rep.handle) \(event.date) \(step.name): no \(step.audience.rawValue) on the roster")
+                        continue
+                    }
+                    let payload = Self.payload(
+                        step: step,
+                        rep: rep,
+                        recipient: recipient,
+                        date: event.date,
+                        count: count.byNow,
+                        misses: misses + 1,
+                        config: config,
+                        dueAt: event.instant
+                    )
+                    for channel in step.channels {
+                        try db.execute(
+                            sql: """
+                                INSERT OR IGNORE INTO outbox (person_id, date, step, channel, recipient_id, type, due_at, payload,
+                                    message_id, next_attempt_at, created_at)
+                                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                """,
+                            arguments: [
+                                rep.id, event.date.description, step.name, channel, recipientID, step.deliveryType,
+                                Int64(event.instant.timeIntervalSince1970), payload, "msg_" + UUID().uuidString.lowercased(),
+                                Int64(now.timeIntervalSince1970), Int64(now.timeIntervalSince1970),
+                            ]
+                        )
+                        if db.changesCount > 0 {
+                            decisions.deliveries.append(
+                                Delivery(
+                                    at: event.instant,
+                                    localDate: event.date,
+                                    type: step.deliveryType,
+                                    step: step.name,
+                                    rep: rep.handle,
+                                    recipient: recipient.handle,
+                                    channel: channel
+                                )
+                            )
+                        }
+                    }
+                }
+            }
+            try db.execute(
+                sql: "INSERT OR REPLACE INTO engine_state (key, value) VALUES ('processed_until', ?)",
+                arguments: [String(now.timeIntervalSince1970)]
+            )
+            return decisions
+        }
+    }
+
+    /// Drops overdue reminders but the latest per rep and day, and those whose day has ended.
+    static func catchUpFilter(_ events: [DueEvent], roster: EngineRoster, config: Config, now: Date) -> [DueEvent] {
+        var latestLate: [DayKey: Date] = [:]
+        func isLateReminder(_ e: DueEvent) -> Bool {
+            guard case .step(let i) = e.action, config.ladder[i].audience == .rep else { return false }
+            return e.instant < now.addingTimeInterval(-lateness)
+        }
+        for e in events where isLateReminder(e) {
+            let key = DayKey(rep: e.repID, date: e.date)
+            latestLate[key] = max(latestLate[key] ?? e.instant, e.instant)
+        }
+        return events.filter { e in
+            guard isLateReminder(e), let rep = roster.rep(e.repID) else { return true }
+            return e.instant == latestLate[DayKey(rep: e.repID, date: e.date)]
+                && now < rep.calendar.deadline(of: e.date, rule: config.rule)
+        }
+    }
+
+    struct DayKey: Hashable {
+        var rep: Int64
+        var date: LocalDate
+    }
+
+    struct DayCount {
+        var byNow: Int
+        var byDeadline: Int
+    }
+
+    /// The counting activities of each (rep, day) in `events`, logged by now and by the day's end:
+    /// one index-backed query per chunk of reps, whatever the history's size.
+    static func counts(
+        _ db: Database,
+        for events: [DueEvent],
+        roster: EngineRoster,
+        config: Config,
+        now: Date
+    ) throws
+        -> [DayKey: DayCount]
+    {
+        let keys = Set(events.map { DayKey(rep: $0.repID, date: $0.date) })
+        let kinds = config.rule.countingKinds.sorted()
+        var out: [DayKey: DayCount] = [:]
+        let list = Array(keys)
+        let kindList = kinds.map { "'\($0.replacingOccurrences(of: "'", with: "''"))'" }.joined(separator: ", ")
+        let nowSeconds = Int64(now.timeIntervalSince1970)
+        for chunk in stride(from: 0, to: list.count, by: 2000).map({ Array(list[$0..<min($0 + 2000, list.count)]) }) {
+            var arguments = StatementArguments()
+            var values: [String] = []
+            for key in chunk {
+                guard let rep = roster.rep(key.rep) else { continue }
+                let bounds = rep.calendar.bounds(of: key.date)
+                values.append("(?, ?, ?, ?, ?)")
+                arguments += [
+                    key.rep, Int64(bounds.lowerBound.timeIntervalSince1970), Int64(bounds.upperBound.timeIntervalSince1970),
+                    Int64(rep.calendar.deadline(of: key.date, rule: config.rule).timeIntervalSince1970), nowSeconds,
+                ]
+            }
+            guard !values.isEmpty else { continue }
+            let sql = """
+                WITH due(pid, lo, hi, dl, nw) AS (VALUES \(values.joined(separator: ", ")))
+                SELECT due.pid, due.lo,
+                    (SELECT count(*) FROM activity a INDEXED BY activity_day
+                      WHERE a.person_id = due.pid AND a.occurred_at >= due.lo AND a.occurred_at < due.hi
+                        AND a.deleted_at IS NULL AND a.kind IN (\(kindList)) AND a.logged_at <= due.nw) AS by_now,
+                    (SELECT count(*) FROM activity a INDEXED BY activity_day
+                      WHERE a.person_id = due.pid AND a.occurred_at >= due.lo AND a.occurred_at < due.hi
+                        AND a.deleted_at IS NULL AND a.kind IN (\(kindList)) AND a.logged_at <= due.dl) AS by_deadline
+                FROM due
+                """
+            for row in try Row.fetchAll(db, sql: sql, arguments: arguments) {
+                let repID: Int64 = row[0]
+                guard let rep = roster.rep(repID) else { continue }
+                let date = rep.calendar.zone.localDate(of: Date(timeIntervalSince1970: Double(row[1] as Int64)))
+                out[DayKey(rep: repID, date: date)] = DayCount(byNow: row[2], byDeadline: row[3])
+            }
+        }
+        return out
+    }
+
+    /// Recorded verdicts of the reps whose events include an `after_misses` step.
+    static func priorVerdicts(
+        _ db: Database,
+        for events: [DueEvent],
+        roster: EngineRoster,
+        config: Config
+    ) throws
+        -> [Int64: [LocalDate: Verdict]]
+    {
+        let needing = Set(
+            events.compactMap { e -> Int64? in
+                guard case .step(let i) = e.action, config.ladder[i].afterMisses != nil else { return nil }
+                return e.repID
+            }
+        )
+        guard !needing.isEmpty, let earliest = events.map(\.date).min() else { return [:] }
+        let longest = config.ladder.compactMap(\.afterMisses).max() ?? 1
+        // Enough calendar days to cover `longest` workdays even across long holidays.
+        let since = earliest.adding(days: -(longest * 7 + 31))
+        var out: [Int64: [LocalDate: Verdict]] = [:]
+        let ids = Array(needing)
+        for chunk in stride(from: 0, to: ids.count, by: 5000).map({ Array(ids[$0..<min($0 + 5000, ids.count)]) }) {
+            var arguments: StatementArguments = [since.description]
+            arguments += StatementArguments(chunk)
+            for row in try Row.fetchAll(
+                db,
+                sql: "SELECT person_id, date, verdict FROM verdict WHERE date >= ? AND person_id IN (\(databaseQuestionMarks(count: chunk.count)))",
+                arguments: arguments
+            ) {
+                if let d = LocalDate(row["date"] as String), let v = Verdict(rawValue: row["verdict"]) {
+                    out[row["person_id"], default: [:]][d] = v
+                }
+            }
+        }
+        return out
+    }
+
+    /// The message a delivery carries, fixed when it is decided.
+    static func payload(
+        step: LadderStep,
+        rep: EngineRoster.Rep,
+        recipient: Person,
+        date: LocalDate,
+        count: Int,
+        misses: Int,
+        config: Config,
+        dueAt: Date
+    ) -> String {
+        struct Payload: Encodable {
+            var type: String
+            var step: String
+            var rep: String
+            var recipient: String
+            var day: LocalDate
+            var status: String
+            var count: Int
+            var minimum: Int
+            var deadline: Date
+            var due_at: Date
+            var consecutive_misses: Int
+            var timezone: String
+        }
+        let deadline = rep.calendar.deadline(of: date, rule: config.rule)
+        let body = Payload(
+            type: step.deliveryType,
+            step: step.name,
+            rep: rep.handle,
+            recipient: recipient.handle,
+            day: date,
+            status: dueAt >= deadline ? "missed" : "pending",
+            count: count,
+            minimum: config.rule.minimumActions,
+            deadline: deadline,
+            due_at: dueAt,
+            consecutive_misses: misses,
+            timezone: rep.calendar.zone.identifier
+        )
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: (try? encoder.encode(body)) ?? Data("{}".utf8), as: UTF8.self)
+    }
+}

@@ -1,0 +1,75 @@
+import Foundation
+import GRDB
+import ProspectConfig
+import ProspectCore
+import ProspectStore
+
+/// Everyone the engine plans for, loaded in one read: active reps with their work calendars,
+/// and the manager chain for recipients.
+public struct EngineRoster: Sendable {
+    /// A rep held to the rule.
+    public struct Rep: Sendable {
+        public var id: Int64
+        public var handle: String
+        public var calendar: WorkCalendar
+    }
+
+    public var reps: [Rep]
+    /// Every active person by id (reps, managers, admins): the possible recipients.
+    public var people: [Int64: Person]
+    /// Each person's manager, when they have one.
+    public var managerOf: [Int64: Int64]
+    var index: [Int64: Int]
+
+    public func rep(_ id: Int64) -> Rep? { index[id].map { reps[$0] } }
+
+    /// The person a step addresses for a rep, or nil when the chain has no one there.
+    public func recipient(of audience: LadderStep.Audience, for repID: Int64) -> Int64? {
+        switch audience {
+        case .rep: repID
+        case .manager: managerOf[repID]
+        case .managersManager: managerOf[repID].flatMap { managerOf[$0] }
+        }
+    }
+
+    /// Loads the roster with time off from `since` on.
+    public static func load(_ db: Database, config: Config, since: LocalDate) throws -> EngineRoster {
+        var timeOff: [Int64: [TimeOff]] = [:]
+        for row in try Row.fetchAll(
+            db,
+            sql: "SELECT person_id, from_date, to_date FROM time_off WHERE to_date >= ?",
+            arguments: [since.description]
+        ) {
+            if let from = LocalDate(row["from_date"] as String), let to = LocalDate(row["to_date"] as String) {
+                timeOff[row["person_id"], default: []].append(TimeOff(from: from, to: to))
+            }
+        }
+        var reps: [Rep] = []
+        var people: [Int64: Person] = [:]
+        var managerOf: [Int64: Int64] = [:]
+        var zones: [String: Zone] = [:]
+        for (stored, managerID) in try Store.activePeople(db) {
+            let id = stored.id
+            let person = stored.person
+            people[id] = person
+            if let managerID { managerOf[id] = managerID }
+            guard person.role == .rep else { continue }
+            let zone: Zone
+            if let cached = zones[person.timezone] {
+                zone = cached
+            } else {
+                zone = Zone(identifier: person.timezone) ?? config.rule.timezone
+                zones[person.timezone] = zone
+            }
+            let calendar = WorkCalendar(
+                zone: zone,
+                workdays: person.workdays ?? config.rule.workdays,
+                holidays: config.holidays(calendar: person.calendar),
+                timeOff: timeOff[id] ?? []
+            )
+            reps.append(Rep(id: id, handle: person.handle, calendar: calendar))
+        }
+        let index = Dictionary(uniqueKeysWithValues: reps.enumerated().map { ($0.element.id, $0.offset) })
+        return EngineRoster(reps: reps, people: people, managerOf: managerOf, index: index)
+    }
+}

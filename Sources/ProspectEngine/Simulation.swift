@@ -1,0 +1,148 @@
+import Foundation
+import ProspectConfig
+import ProspectCore
+import ProspectStore
+
+/// `prospectd simulate`: the daemon's engine over a simulated clock, on a copy of the roster.
+public struct Simulation {
+    /// One injected activity (a line of `--activities`).
+    public struct InjectedActivity: Decodable, Sendable {
+        public var rep: String
+        public var kind: String
+        public var at: String
+        /// When it was logged; defaults to `at`.
+        public var loggedAt: String?
+        public var note: String?
+        public var value: Double?
+
+        enum CodingKeys: String, CodingKey {
+            case rep, kind, at, note, value
+            case loggedAt = "logged_at"
+        }
+    }
+
+    let store: Store
+    let config: Config
+    let engine: Engine
+
+    /// - Parameter store: a private copy (see `Store.inMemoryCopy(of:)`); its verdicts and outbox are cleared.
+    public init(store: Store, config: Config) {
+        self.store = store
+        self.config = config
+        self.engine = Engine(store: store)
+    }
+
+    /// Reads `--activities`: JSON lines. A line that cannot be read is skipped with a warning.
+    public static func readActivities(_ text: String, warn: (String) -> Void) -> [InjectedActivity] {
+        var out: [InjectedActivity] = []
+        for (offset, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            guard !trimmed.isEmpty else { continue }
+            do {
+                out.append(try JSONDecoder().decode(InjectedActivity.self, from: Data(trimmed.utf8)))
+            } catch {
+                warn(
+                    "activities line \(offset + 1): not an activity object like {\"rep\":\"alice\",\"kind\":\"call\",\"at\":\"2026-03-09T15:00:00Z\"}; skipped"
+                )
+            }
+        }
+        return out
+    }
+
+    /// Runs from 00:00 UTC of `from` to 24:00 UTC of `to`, calling `emit` for each delivery in time order.
+    public func run(
+        from: LocalDate,
+        to: LocalDate,
+        activities: [InjectedActivity],
+        warn: (String) -> Void,
+        emit: (Delivery) -> Void
+    ) async throws {
+        try await store.forgetLadderState()
+        let start = Zone.utc.startOfDay(from)
+        let end = Zone.utc.startOfDay(to.adding(days: 1))
+        let roster = try await engine.roster(config: config, now: start)
+        let events = Engine.events(roster: roster, config: config, in: start..<end.addingTimeInterval(1))
+        let injections = try await prepare(activities, warn: warn)
+        var next = 0
+        var index = 0
+        while index < events.count {
+            let instant = events[index].instant
+            // An activity logged at the very instant a step comes due counts for it.
+            while next < injections.count, injections[next].loggedAt <= instant {
+                try await inject(injections[next], number: next, warn: warn)
+                next += 1
+            }
+            var batch: [DueEvent] = []
+            while index < events.count, events[index].instant == instant {
+                batch.append(events[index])
+                index += 1
+            }
+            let decisions = try await engine.process(batch, roster: roster, config: config, now: instant)
+            for delivery in decisions.deliveries { emit(delivery) }
+            for problem in decisions.unaddressed { warn("not sent: \(problem)") }
+        }
+    }
+
+    struct Prepared {
+        var activity: InjectedActivity
+        var rep: StoredPerson
+        var occurredAt: Date
+        var loggedAt: Date
+    }
+
+    /// Checks what the CLI would check up front, in logging order.
+    func prepare(_ activities: [InjectedActivity], warn: (String) -> Void) async throws -> [Prepared] {
+        var out: [Prepared] = []
+        for (number, activity) in activities.enumerated() {
+            let label = "activity \(number + 1) (\(activity.rep), \(activity.kind), \(activity.at))"
+            guard let rep = try await store.person(handle: activity.rep), rep.person.active else {
+                warn("\(label): no active rep '\(activity.rep)' on the roster; skipped")
+                continue
+            }
+            guard config.kinds[activity.kind] != nil else {
+                warn("\(label): unknown kind '\(activity.kind)'; skipped")
+                continue
+            }
+            guard let at = ActivityTime.parseISO8601(activity.at) else {
+                warn("\(label): 'at' is not an ISO 8601 instant; skipped")
+                continue
+            }
+            var loggedAt = at
+            if let text = activity.loggedAt {
+                guard let parsed = ActivityTime.parseISO8601(text) else {
+                    warn("\(label): 'logged_at' is not an ISO 8601 instant; skipped")
+                    continue
+                }
+                loggedAt = parsed
+            }
+            out.append(Prepared(activity: activity, rep: rep, occurredAt: at, loggedAt: loggedAt))
+        }
+        return out.sorted { $0.loggedAt < $1.loggedAt }
+    }
+
+    func inject(_ item: Prepared, number: Int, warn: (String) -> Void) async throws {
+        let zone = Zone(identifier: item.rep.person.timezone) ?? config.rule.timezone
+        let calendar = WorkCalendar(
+            zone: zone,
+            workdays: item.rep.person.workdays ?? config.rule.workdays,
+            holidays: config.holidays(calendar: item.rep.person.calendar),
+            timeOff: try await store.timeOff(repID: item.rep.id, since: zone.localDate(of: item.occurredAt).adding(days: -1))
+        )
+        do {
+            try ActivityTime.validate(occurredAt: item.occurredAt, now: item.loggedAt, calendar: calendar, rule: config.rule)
+        } catch {
+            warn("activity (\(item.activity.rep), \(item.activity.kind), \(item.activity.at)): \(error); skipped")
+            return
+        }
+        _ = try await store.logActivity(
+            rep: item.rep,
+            kind: item.activity.kind,
+            note: item.activity.note,
+            value: item.activity.value,
+            occurredAt: item.occurredAt,
+            loggedAt: item.loggedAt,
+            clientID: "simulated-\(number)",
+            day: DayCheck(date: zone.localDate(of: item.occurredAt), calendar: calendar, rule: config.rule)
+        )
+    }
+}

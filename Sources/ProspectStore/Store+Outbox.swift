@@ -1,0 +1,123 @@
+import Foundation
+import GRDB
+import ProspectCore
+
+/// One decided delivery, as the worker sees it.
+public struct OutboxRow: Sendable, Hashable {
+    public var id: Int64
+    public var rep: String
+    public var date: LocalDate
+    public var step: String
+    public var channel: String
+    public var recipient: Person
+    public var type: String
+    public var dueAt: Date
+    /// The message as JSON, fixed when it was decided.
+    public var payload: String
+    /// Stable across retries: receivers de-duplicate on it (`webhook-id`).
+    public var messageID: String
+    public var attempts: Int
+    public var createdAt: Date
+}
+
+extension Store {
+    /// Pending rows whose next attempt is due, oldest first.
+    public func dueOutbox(now: Date, limit: Int) async throws -> [OutboxRow] {
+        try await read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT o.*, r.handle AS rep_handle, \(Self.personColumns)
+                    FROM outbox o INDEXED BY outbox_pending
+                    JOIN person r ON r.id = o.person_id
+                    JOIN person p ON p.id = o.recipient_id
+                    LEFT JOIN person m ON m.id = p.manager_id
+                    WHERE o.status = 'pending' AND o.next_attempt_at <= ?
+                    ORDER BY o.next_attempt_at, o.id LIMIT ?
+                    """,
+                arguments: [Self.seconds(now), limit]
+            ).map { row in
+                OutboxRow(
+                    id: row["id"],
+                    rep: row["rep_handle"],
+                    date: LocalDate(row["date"] as String)!,
+                    step: row["step"],
+                    channel: row["channel"],
+                    recipient: Self.decodePerson(row).person,
+                    type: row["type"],
+                    dueAt: Self.date(row["due_at"]),
+                    payload: row["payload"],
+                    messageID: row["message_id"],
+                    attempts: row["attempts"],
+                    createdAt: Self.date(row["created_at"])
+                )
+            }
+        }
+    }
+
+    /// When the next pending row comes due, if any.
+    public func nextOutboxAttempt() async throws -> Date? {
+        try await read { db in
+            try Int64.fetchOne(db, sql: "SELECT min(next_attempt_at) FROM outbox WHERE status = 'pending'").map(Self.date)
+        }
+    }
+
+    public func markDelivered(id: Int64, now: Date) async throws {
+        try await write { db in
+            try db.execute(
+                sql: "UPDATE outbox SET status = 'delivered', delivered_at = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?",
+                arguments: [Self.seconds(now), id]
+            )
+        }
+    }
+
+    /// Records a failed attempt: to be retried at `next`, or given up when `next` is nil.
+    public func markAttemptFailed(id: Int64, error: String, next: Date?) async throws {
+        try await write { db in
+            if let next {
+                try db.execute(
+                    sql: "UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE id = ?",
+                    arguments: [String(error.prefix(1000)), Self.seconds(next), id]
+                )
+            } else {
+                try db.execute(
+                    sql: "UPDATE outbox SET attempts = attempts + 1, last_error = ?, status = 'failed' WHERE id = ?",
+                    arguments: [String(error.prefix(1000)), id]
+                )
+            }
+        }
+    }
+
+    /// Counts of outbox rows by status, for tests and the operator.
+    public func outboxCounts() async throws -> [String: Int] {
+        try await read { db in
+            var counts: [String: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT status, count(*) AS n FROM outbox GROUP BY status") {
+                counts[row["status"]] = row["n"]
+            }
+            return counts
+        }
+    }
+
+    /// The recorded verdicts of a rep from `since` on.
+    public func verdicts(repID: Int64, since: LocalDate) async throws -> [LocalDate: Verdict] {
+        try await read { db in
+            var out: [LocalDate: Verdict] = [:]
+            for row in try Row.fetchAll(
+                db,
+                sql: "SELECT date, verdict FROM verdict WHERE person_id = ? AND date >= ?",
+                arguments: [repID, since.description]
+            ) {
+                if let d = LocalDate(row["date"] as String), let v = Verdict(rawValue: row["verdict"]) { out[d] = v }
+            }
+            return out
+        }
+    }
+
+    /// Pending outbox rows and verdicts go; for `simulate`, which starts from a clean slate.
+    public func forgetLadderState() async throws {
+        try await write { db in
+            try db.execute(sql: "DELETE FROM outbox; DELETE FROM verdict; DELETE FROM engine_state;")
+        }
+    }
+}
