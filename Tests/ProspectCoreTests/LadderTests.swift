@@ -1,0 +1,80 @@
+import Foundation
+import Testing
+
+@testable import ProspectCore
+
+let everyDay = Set(Weekday.allCases)
+let nudge = LadderStep(name: "nudge", at: .time(LocalTime("14:00")!), audience: .rep, channels: ["log"])
+let endOfDay = LadderStep(name: "manager", at: .endOfDay, audience: .manager, channels: ["log"])
+let skipLevel = LadderStep(name: "skip", at: .endOfDay, audience: .managersManager, afterMisses: 3, channels: ["log"])
+
+@Suite struct LadderTests {
+    /// Where each step of a seven-day rep falls in UTC on the DST days of the table.
+    @Test(arguments: [
+        // New York springs forward on Sunday 2026-03-08: 14:00 EDT and 17:30 EDT.
+        ("America/New_York", "2026-03-07", "14:00", "2026-03-07T19:00:00Z", "2026-03-07T22:30:00Z"),
+        ("America/New_York", "2026-03-08", "14:00", "2026-03-08T18:00:00Z", "2026-03-08T21:30:00Z"),
+        // A step in the gap (02:30) is due at the first instant after it.
+        ("America/New_York", "2026-03-08", "02:30", "2026-03-08T07:00:00Z", "2026-03-08T21:30:00Z"),
+        // Falls back on Sunday 2026-11-01: 01:30 happens twice; the first one is meant.
+        ("America/New_York", "2026-11-01", "01:30", "2026-11-01T05:30:00Z", "2026-11-01T22:30:00Z"),
+        ("Asia/Kolkata", "2026-03-09", "14:00", "2026-03-09T08:30:00Z", "2026-03-09T12:00:00Z"),
+        ("Australia/Lord_Howe", "2026-10-04", "02:15", "2026-10-03T15:30:00Z", "2026-10-04T06:30:00Z"),
+        ("Australia/Lord_Howe", "2026-04-05", "01:45", "2026-04-04T14:45:00Z", "2026-04-05T07:00:00Z"),
+        ("Europe/Copenhagen", "2026-03-29", "02:30", "2026-03-29T01:00:00Z", "2026-03-29T15:30:00Z"),
+    ])
+    func stepsComeDueAtTheirWallTimeInTheRepsZone(_ id: String, _ date: String, _ at: String, _ stepUTC: String, _ endUTC: String) {
+        let cal = calendar(id, workdays: everyDay)
+        let step = LadderStep(name: "s", at: .time(LocalTime(at)!), audience: .rep, channels: ["log"])
+        let events = Ladder.events(repID: 1, on: day(date), calendar: cal, rule: rule, ladder: [step, endOfDay])
+        #expect(events.map(\.instant).sorted() == [utc(stepUTC), utc(endUTC), utc(endUTC)].sorted())
+        #expect(events.first(where: { $0.action == .verdict })?.instant == utc(endUTC))
+    }
+
+    @Test func nothingIsDueOnWeekendsHolidaysOrTimeOff() {
+        let cal = calendar("UTC", holidays: [day("2026-03-10")], away: [TimeOff(from: day("2026-03-12"), to: day("2026-03-12"))])
+        let week = utc("2026-03-07T00:00:00Z")..<utc("2026-03-14T00:00:00Z")
+        let dates = Set(Ladder.events(repID: 1, in: week, calendar: cal, rule: rule, ladder: [nudge]).map(\.date))
+        #expect(dates == [day("2026-03-09"), day("2026-03-11"), day("2026-03-13")])
+    }
+
+    @Test func eventsInARangeIncludeLocalDatesOnEitherSideOfTheUTCDate() {
+        // Kiritimati is UTC+14: its Tuesday 14:00 is Tuesday 00:00Z; Pago Pago (UTC-11) Monday 17:30 is Tuesday 04:30Z.
+        let tuesday = utc("2026-03-10T00:00:00Z")..<utc("2026-03-11T00:00:00Z")
+        let east = Ladder.events(repID: 1, in: tuesday, calendar: calendar("Pacific/Kiritimati"), rule: rule, ladder: [nudge])
+        #expect(east.map(\.date).contains(day("2026-03-10")) && east.allSatisfy { tuesday.contains($0.instant) })
+        let west = Ladder.events(repID: 1, in: tuesday, calendar: calendar("Pacific/Pago_Pago"), rule: rule, ladder: [nudge])
+        #expect(west.contains { $0.date == day("2026-03-09") && $0.action == .verdict })
+    }
+
+    @Test func atOneInstantTheVerdictComesBeforeTheSteps() {
+        let events = Ladder.events(repID: 1, on: day("2026-03-09"), calendar: calendar("UTC"), rule: rule, ladder: [endOfDay, skipLevel])
+            .sorted()
+        #expect(events.map(\.action) == [.verdict, .step(0), .step(1)])
+    }
+
+    @Test func missesCountBackOverWorkdaysOnlyAndStopAtAGapInTheRecord() {
+        // Thu 5 and Fri 6 missed, weekend, Mon 9 holiday, Tue 10 missed; today is Wed 11.
+        let cal = calendar("UTC", holidays: [day("2026-03-09")])
+        let record: [LocalDate: Verdict] = [day("2026-03-05"): .missed, day("2026-03-06"): .missed, day("2026-03-10"): .missed]
+        #expect(Ladder.missesBefore(day("2026-03-11"), calendar: cal, verdicts: record) == 3)
+        // Wed 4 has no verdict (before the rep existed): the count ends there.
+        #expect(Ladder.missesBefore(day("2026-03-06"), calendar: cal, verdicts: record) == 1)
+        var late = record
+        late[day("2026-03-06")] = .metLate
+        #expect(Ladder.missesBefore(day("2026-03-11"), calendar: cal, verdicts: late) == 1)
+    }
+
+    @Test(arguments: [
+        (0, 0, true), (1, 0, false), (0, 1, false), (0, 2, true), (0, 5, true),
+    ])
+    func anAfterMissesStepNeedsTheNthConsecutiveMiss(_ count: Int, _ prior: Int, _ expected: Bool) {
+        let step = count == 0 && prior == 0 ? nudge : skipLevel
+        #expect(Ladder.fires(step, count: count, minimum: 1, missesBefore: prior) == expected)
+    }
+
+    @Test func deliveryTypesFollowTheAudience() {
+        #expect(nudge.deliveryType == "reminder")
+        #expect(endOfDay.deliveryType == "escalation" && skipLevel.deliveryType == "escalation")
+    }
+}
