@@ -11,6 +11,7 @@ public struct Config: Sendable {
     /// Holidays by calendar name.
     public var calendars: [String: Set<LocalDate>]
     public var channels: [String: ChannelSettings]
+    public var delivery: DeliverySettings
     /// Where it was read from, for messages.
     public var source: String
 
@@ -55,6 +56,20 @@ public struct ListenAddress: Sendable, Equatable, CustomStringConvertible {
     }
 
     public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+}
+
+/// `[delivery]`: how the outbox worker retries. Seconds throughout.
+public struct DeliverySettings: Sendable, Equatable {
+    /// Deliveries in flight at once.
+    public var concurrency = 8
+    /// The first retry waits about this long; each further one doubles, with jitter.
+    public var retryBase = 15
+    /// No wait between retries is longer.
+    public var retryMax = 3600
+    /// A delivery not made within this long of its decision is given up and logged.
+    public var giveUpAfter = 86_400
+
+    public init() {}
 }
 
 /// `[digest]`

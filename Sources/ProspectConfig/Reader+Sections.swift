@@ -5,7 +5,7 @@ import TOMLKit
 /// One method per section of the file.
 extension Reader {
     mutating func read(_ root: TOMLTable) -> Config? {
-        checkKeys(root, "", allowed: ["daemon", "rule", "kinds", "ladder", "digest", "calendars", "channels"])
+        checkKeys(root, "", allowed: ["daemon", "rule", "kinds", "ladder", "digest", "calendars", "channels", "delivery"])
         let daemon = readDaemon(subtable(root, "daemon", "") ?? TOMLTable())
         let channels = readChannels(subtable(root, "channels", "") ?? TOMLTable())
         let kindsTable = subtable(root, "kinds", "")
@@ -34,6 +34,7 @@ extension Reader {
             digest: digest,
             calendars: calendars,
             channels: channels,
+            delivery: readDelivery(subtable(root, "delivery", "") ?? TOMLTable()),
             source: source
         )
     }
@@ -275,5 +276,16 @@ extension Reader {
             channels[name] = ChannelSettings(name: name, type: type, settings: settings, argv: argv)
         }
         return channels
+    }
+
+    mutating func readDelivery(_ t: TOMLTable) -> DeliverySettings {
+        checkKeys(t, "delivery", allowed: ["concurrency", "retry_base", "retry_max", "give_up_after"])
+        var settings = DeliverySettings()
+        settings.concurrency = int(t, "concurrency", "delivery", range: 1...256) ?? settings.concurrency
+        settings.retryBase = int(t, "retry_base", "delivery", range: 1...86_400) ?? settings.retryBase
+        settings.retryMax = int(t, "retry_max", "delivery", range: 1...604_800) ?? settings.retryMax
+        settings.giveUpAfter = int(t, "give_up_after", "delivery", range: 60...2_592_000) ?? settings.giveUpAfter
+        if settings.retryMax < settings.retryBase { fail("delivery.retry_max", "is shorter than retry_base") }
+        return settings
     }
 }

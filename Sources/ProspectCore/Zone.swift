@@ -8,20 +8,22 @@ import Foundation
 /// sub-hour gaps (Australia/Lord_Howe) to before the gap, and is slow on hot paths.
 public struct Zone: Sendable, Hashable {
     public let timeZone: TimeZone
+    /// The name as configured (Foundation on Linux reports `UTC` as `GMT`).
+    public let identifier: String
 
     /// Resolves an IANA zone name (`Europe/Copenhagen`); nil when unknown.
     public init?(identifier: String) {
         guard !identifier.isEmpty, identifier.count <= 64, let tz = TimeZone(identifier: identifier) else { return nil }
-        self.init(tz)
+        self.timeZone = tz
+        self.identifier = identifier
     }
 
     public init(_ timeZone: TimeZone) {
         self.timeZone = timeZone
+        self.identifier = timeZone.identifier
     }
 
-    public static let utc = Zone(TimeZone(identifier: "UTC")!)
-
-    public var identifier: String { timeZone.identifier }
+    public static let utc = Zone(identifier: "UTC")!
 
     public static func == (a: Zone, b: Zone) -> Bool { a.timeZone.identifier == b.timeZone.identifier }
     public func hash(into hasher: inout Hasher) { hasher.combine(timeZone.identifier) }

@@ -15,12 +15,7 @@ struct OutboxWorker: Service {
     let logger: Logger
     let doorbell: Doorbell
     let client: HTTPClient
-    var concurrency = 8
-    var batch = 64
-    /// A row not delivered within this age of its decision is given up.
-    var giveUpAfter: TimeInterval = 24 * 3600
-    var backoffBase: TimeInterval = 15
-    var backoffCap: TimeInterval = 3600
+    let batch = 64
 
     func run() async throws {
         await cancelWhenGracefulShutdown {
@@ -42,7 +37,9 @@ struct OutboxWorker: Service {
     }
 
     func deliver(_ rows: [OutboxRow]) async {
-        let notifiers = makeNotifiers(config.current, client: client, logger: logger)
+        let current = config.current
+        let notifiers = makeNotifiers(current, client: client, logger: logger)
+        let concurrency = current.delivery.concurrency
         await withTaskGroup(of: Void.self) { group in
             var running = 0
             for row in rows {
@@ -51,12 +48,12 @@ struct OutboxWorker: Service {
                     running -= 1
                 }
                 running += 1
-                group.addTask { await attempt(row, notifier: notifiers[row.channel]) }
+                group.addTask { await attempt(row, notifier: notifiers[row.channel], settings: current.delivery) }
             }
         }
     }
 
-    func attempt(_ row: OutboxRow, notifier: (any Notifier)?) async {
+    func attempt(_ row: OutboxRow, notifier: (any Notifier)?, settings: DeliverySettings) async {
         let now = clock.now
         do {
             guard let notifier else {
@@ -67,8 +64,10 @@ struct OutboxWorker: Service {
             logger.info("delivered", metadata: ["id": "\(row.messageID)", "channel": "\(row.channel)", "step": "\(row.step)", "rep": "\(row.rep)"])
         } catch {
             let failure = error as? DeliveryFailure ?? DeliveryFailure(permanent: false, description: "\(error)")
-            let next = now.addingTimeInterval(Self.backoff(attempt: row.attempts + 1, base: backoffBase, cap: backoffCap))
-            let giveUp = failure.permanent || next.timeIntervalSince(row.createdAt) > giveUpAfter
+            let next = now.addingTimeInterval(
+                Self.backoff(attempt: row.attempts + 1, base: Double(settings.retryBase), cap: Double(settings.retryMax))
+            )
+            let giveUp = failure.permanent || next.timeIntervalSince(row.createdAt) > Double(settings.giveUpAfter)
             try? await store.markAttemptFailed(id: row.id, error: failure.description, next: giveUp ? nil : next)
             if giveUp {
                 logger.error(

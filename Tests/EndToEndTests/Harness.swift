@@ -64,6 +64,12 @@ func run(_ executable: String, _ arguments: [String], environment: [String: Stri
     )
 }
 
+/// Polls until a process has gone (`waitUntilExit` can hang in corelibs Foundation).
+func waitForExit(_ process: Process, timeout: TimeInterval = 30) {
+    let deadline = Date().addingTimeInterval(timeout)
+    while process.isRunning && Date() < deadline { usleep(10_000) }
+}
+
 /// A throwaway Unix account to act as a rep over the socket; needs root (CI runs as root).
 struct UnixUser {
     let name: String
@@ -123,6 +129,20 @@ final class DaemonUnderTest {
 
     let clock: String
 
+    /// A second daemon on the same folder, database and configuration (a restart).
+    init(reusing other: DaemonUnderTest, clock: String) throws {
+        folder = other.folder
+        port = other.port
+        configPath = other.configPath
+        logPath = other.folder.appendingPathComponent("daemon-\(UUID().uuidString.prefix(4)).log").path
+        self.clock = clock
+        other.keepFolder = true
+    }
+
+    /// Set when a restarted daemon took over the folder.
+    var keepFolder = false
+
+    /// Writes the configuration, with `extra` appended (ladder, channels, ...).
     func writeConfig(_ extra: String, kinds: String = DaemonUnderTest.kinds) throws {
         let text = """
             [daemon]
@@ -189,6 +209,13 @@ final class DaemonUnderTest {
         if let process { kill(process.processIdentifier, number) }
     }
 
+    /// SIGKILL, as a crash would, and wait for the process to go.
+    func crash() {
+        guard let process else { return }
+        kill(process.processIdentifier, SIGKILL)
+        waitForExit(process)
+    }
+
     /// SIGTERM and wait; returns the exit status.
     @discardableResult
     func stop() -> Int32 {
@@ -197,7 +224,7 @@ final class DaemonUnderTest {
         let deadline = Date().addingTimeInterval(20)
         while process.isRunning && Date() < deadline { usleep(10_000) }
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
+        waitForExit(process)
         return process.terminationStatus
     }
 
@@ -220,7 +247,7 @@ final class DaemonUnderTest {
 
     deinit {
         stop()
-        try? FileManager.default.removeItem(at: folder)
+        if !keepFolder { try? FileManager.default.removeItem(at: folder) }
     }
 }
 

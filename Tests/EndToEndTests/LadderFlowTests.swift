@@ -1,0 +1,155 @@
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The webhook receiver of `scripts/webhook-receiver.py`, as a process.
+final class Receiver {
+    let port: Int
+    let log: String
+    var process: Process?
+
+    init(port: Int, log: String) {
+        self.port = port
+        self.log = log
+    }
+
+    func start(secretFile: String, failUntil: Date? = nil) throws {
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("scripts/webhook-receiver.py").path
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        var arguments = ["python3", script, String(port), secretFile, log]
+        if let failUntil { arguments += ["--fail-until", String(failUntil.timeIntervalSince1970)] }
+        process.arguments = arguments
+        try process.run()
+        self.process = process
+        // Wait until it accepts connections.
+        for _ in 0..<100 {
+            if (try? run("/usr/bin/curl", ["-s", "-o", "/dev/null", "http://127.0.0.1:\(port)/"]))?.code == 0 { return }
+            usleep(50_000)
+        }
+        throw HarnessError("the webhook receiver did not start")
+    }
+
+    func stop() {
+        guard let process, process.isRunning else { return }
+        process.terminate()
+        waitForExit(process)
+    }
+
+    /// Every request received so far.
+    var requests: [[String: Any]] {
+        ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
+    }
+
+    /// Accepted deliveries as "step rep recipient".
+    var accepted: [String] {
+        requests.filter { $0["status"] as? Int == 204 }.compactMap { r in
+            guard let body = r["body"] as? [String: Any] else { return nil }
+            return "\(body["step"]!) \(body["rep"]!) \(body["recipient"]!)"
+        }.sorted()
+    }
+
+    func waitFor(accepted count: Int, timeout: TimeInterval = 60) throws {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if accepted.count >= count { return }
+            usleep(100_000)
+        }
+        throw HarnessError("expected \(count) accepted webhooks, got \(accepted): \(requests)")
+    }
+
+    deinit { stop() }
+}
+
+/// The ladder end to end: the real daemon on a clock set just before 14:00, a real HTTP receiver,
+/// reps using the real CLI, `kill -9` and a restart.
+@Suite(.serialized) struct LadderFlowTests {
+    @Test func remindersAndEscalationsArriveSignedOnceAndACrashIsCaughtUpOnce() throws {
+        let receiverPort = freePort()
+        let ladder = """
+            [[ladder]]
+            name = "nudge"
+            at = "14:00"
+            channels = ["hook"]
+            [[ladder]]
+            name = "heads-up"
+            at = "14:00"
+            audience = "manager"
+            channels = ["hook", "journal"]
+            [[ladder]]
+            name = "second-nudge"
+            at = "14:01"
+            channels = ["hook"]
+            [[ladder]]
+            name = "escalate"
+            at = "14:01"
+            audience = "manager"
+            channels = ["hook"]
+
+            [channels.hook]
+            type = "webhook"
+            url = "http://127.0.0.1:\(receiverPort)/prospectd"
+            secret_file = "SECRET"
+            [channels.journal]
+            type = "log"
+
+            [delivery]
+            retry_base = 1
+            retry_max = 2
+            """
+        // Given a daemon whose clock starts Monday 2026-03-09 13:59:45 UTC.
+        let daemon = try DaemonUnderTest(clock: "2026-03-09T13:59:45Z")
+        let secret = daemon.folder.appendingPathComponent("hook.secret").path
+        try "whsec_\(Data((0..<24).map { UInt8($0 * 7 % 256) }).base64EncodedString())\n".write(
+            toFile: secret,
+            atomically: true,
+            encoding: .utf8
+        )
+        try daemon.writeConfig(ladder.replacingOccurrences(of: "SECRET", with: secret))
+        let receiver = Receiver(port: receiverPort, log: daemon.folder.appendingPathComponent("received.jsonl").path)
+        // The receiver answers 500 for its first seconds: the first attempts fail and are retried.
+        try receiver.start(secretFile: secret, failUntil: Date().addingTimeInterval(17))
+        try daemon.start()
+        let roster = daemon.folder.appendingPathComponent("roster.csv").path
+        try
+            "handle,name,email,timezone,manager,role\nboss,Boss,boss@example.com,UTC,,manager\nann,Ann,ann@example.com,UTC,boss,rep\nben,Ben,ben@example.com,UTC,boss,rep\n"
+            .write(toFile: roster, atomically: true, encoding: .utf8)
+        #expect(try daemon.prospect(["admin", "roster", "import", roster]).code == 0)
+        let ann = try daemon.prospect(["admin", "token", "issue", "ann"]).out.trimmingCharacters(in: .whitespacesAndNewlines)
+
+        // When Ann logs a call before 14:00 and Ben does not,
+        #expect(try daemon.prospect(["log", "call"], token: ann).code == 0)
+
+        // then at 14:00 Ben is nudged and the boss hears about Ben, not Ann: signed, retried past the 500s, once each.
+        try receiver.waitFor(accepted: 2)
+        #expect(receiver.accepted == ["heads-up ben boss", "nudge ben ben"])
+        #expect(receiver.requests.contains { $0["status"] as? Int == 500 }, "the receiver's 500s were retried")
+        #expect(receiver.requests.allSatisfy { $0["valid"] as? Bool == true }, "every signature verifies")
+        let retried = Dictionary(grouping: receiver.requests, by: { $0["id"] as? String ?? "" })
+        #expect(
+            retried.values.allSatisfy { Set($0.map { ($0["body"] as? [String: Any])?["step"] as? String ?? "" }).count == 1 },
+            "a retry keeps its webhook-id"
+        )
+        try daemon.waitForLog("delivery channel=journal day=2026-03-09")
+
+        // When the daemon is killed before 14:01 and the receiver goes down too,
+        daemon.crash()
+        receiver.stop()
+        // and it comes back at 14:01:30 (after both 14:01 steps) while the receiver is still down,
+        let restarted = try DaemonUnderTest(reusing: daemon, clock: "2026-03-09T14:01:30Z")
+        try restarted.start()
+        sleep(2)
+        try receiver.start(secretFile: secret)
+        // then each missed step is delivered once, and nothing from 14:00 again.
+        try receiver.waitFor(accepted: 4)
+        sleep(3)
+        #expect(receiver.accepted == ["escalate ben boss", "heads-up ben boss", "nudge ben ben", "second-nudge ben ben"])
+        #expect(restarted.stop() == 0)
+    }
+}

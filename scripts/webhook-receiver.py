@@ -1,0 +1,53 @@
+#!/usr/bin/env python3
+"""A real HTTP receiver on loopback for prospectd's webhook tests.
+
+Verifies each request's Standard Webhooks signature and appends one JSON line per request to LOG:
+{"id", "timestamp", "valid", "status", "body"}. Until the Unix time given by --fail-until it answers
+500 (to exercise retries); after that 204.
+
+    webhook-receiver.py PORT SECRET_FILE LOG [--fail-until UNIX_SECONDS]
+"""
+import base64
+import hashlib
+import hmac
+import json
+import signal
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+# A parent may have blocked signals (test runners do); SIGTERM must stop this receiver.
+signal.pthread_sigmask(signal.SIG_SETMASK, [])
+
+port, secret_file, log_path = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+fail_until = float(sys.argv[sys.argv.index("--fail-until") + 1]) if "--fail-until" in sys.argv else 0
+with open(secret_file) as f:
+    key = base64.b64decode(f.read().strip().removeprefix("whsec_"))
+lock = threading.Lock()
+
+
+class Handler(BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        msg_id = self.headers.get("webhook-id", "")
+        timestamp = self.headers.get("webhook-timestamp", "")
+        expected = base64.b64encode(hmac.new(key, f"{msg_id}.{timestamp}.".encode() + body, hashlib.sha256).digest()).decode()
+        given = [s.split(",", 1)[1] for s in self.headers.get("webhook-signature", "").split(" ") if s.startswith("v1,")]
+        valid = any(hmac.compare_digest(expected, g) for g in given)
+        status = 500 if time.time() < fail_until else 204
+        try:
+            parsed = json.loads(body)
+        except ValueError:
+            parsed = None
+        with lock, open(log_path, "a") as log:
+            log.write(json.dumps({"id": msg_id, "timestamp": timestamp, "valid": valid, "status": status, "body": parsed}) + "\n")
+        self.send_response(status)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+ThreadingHTTPServer(("127.0.0.1", port), Handler).serve_forever()
