@@ -285,3 +285,52 @@ public struct RevokeResponse: Codable, Sendable {
         self.revoked = revoked
     }
 }
+
+/// `GET /v1/schedule`: a rep's ladder for one day.
+public struct ScheduleResponse: Codable, Sendable {
+    /// One step on that day.
+    public struct Step: Codable, Sendable {
+        public var name: String
+        /// When it is due, UTC.
+        public var at: Date
+        /// The same, on the rep's wall clock.
+        public var localTime: String
+        public var audience: String
+        public var type: String
+        /// `sent`, `will-send`, `not-needed` (the rule is met), `skipped` (its time passed without it), or
+        /// `not-yet` (an `after_misses` step whose chain is too short).
+        public var state: String
+
+        public init(name: String, at: Date, localTime: String, audience: String, type: String, state: String) {
+            self.name = name
+            self.at = at
+            self.localTime = localTime
+            self.audience = audience
+            self.type = type
+            self.state = state
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case name, at, audience, type, state
+            case localTime = "local_time"
+        }
+    }
+
+    public var rep: String
+    public var date: LocalDate
+    public var timezone: String
+    public var workday: Bool
+    public var count: Int
+    public var minimum: Int
+    public var steps: [Step]
+
+    public init(rep: String, date: LocalDate, timezone: String, workday: Bool, count: Int, minimum: Int, steps: [Step]) {
+        self.rep = rep
+        self.date = date
+        self.timezone = timezone
+        self.workday = workday
+        self.count = count
+        self.minimum = minimum
+        self.steps = steps
+    }
+}

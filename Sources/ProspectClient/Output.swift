@@ -79,6 +79,33 @@ enum Format {
         return lines
     }
 
+    /// The lines of `schedule`.
+    static func schedule(_ s: ScheduleResponse) -> [String] {
+        var lines = ["\(s.rep): \(weekdayName(s.date)) \(s.date) (\(s.timezone)): \(s.count) of \(s.minimum) logged."]
+        guard s.workday else { return lines + ["Not a workday: nothing is due."] }
+        guard !s.steps.isEmpty else { return lines + ["No reminders or escalations are configured."] }
+        let width = s.steps.map(\.name.count).max() ?? 0
+        for step in s.steps {
+            let who =
+                switch step.audience {
+                case "rep": "reminder to \(s.rep)"
+                case "manager": "escalation to the manager"
+                default: "escalation to the manager's manager"
+                }
+            let state =
+                switch step.state {
+                case "sent": "sent"
+                case "will-send": "will be sent unless an action is logged first"
+                case "not-needed": "not needed: the rule is met"
+                case "not-yet": "not today: the chain of missed days is too short"
+                case "skipped": "passed without being sent"
+                default: step.state
+                }
+            lines.append("  \(step.localTime)  \(step.name.padding(toLength: width, withPad: " ", startingAt: 0))  \(who): \(state)")
+        }
+        return lines
+    }
+
     /// A calendar heatmap, one row per weekday, one column per week, oldest week first.
     static func heatmap(_ days: [HistoryDay], style: Style) -> [String] {
         guard let first = days.first else { return [] }

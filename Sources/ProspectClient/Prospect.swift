@@ -15,7 +15,7 @@ public struct Prospect: AsyncParsableCommand {
             """,
         version: "0.1.0",
         subcommands: [
-            Log.self, Status.self, History.self, Undo.self, Away.self, Kinds.self, Admin.self,
+            Log.self, Status.self, History.self, Undo.self, Away.self, Kinds.self, Schedule.self, Admin.self,
         ]
     )
 
@@ -238,5 +238,32 @@ struct Kinds: AsyncParsableCommand {
             print("\(kind.name.padding(toLength: width, withPad: " ", startingAt: 0))  \(counts)  \(kind.label) (\(kind.category.rawValue))")
         }
         print("Each workday needs \(Format.plural(kinds.minimum, "counting action")).")
+    }
+}
+
+struct Schedule: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "When today's reminders and escalations would come, and whether they still will."
+    )
+
+    @Option(name: .long, help: "Another day, YYYY-MM-DD.")
+    var date: String?
+
+    @Option(name: .long, help: "Someone who reports to you (managers, admins).")
+    var rep: String?
+
+    @Flag(name: .long, help: "Print JSON.")
+    var json = false
+
+    @OptionGroup var connection: ConnectionOptions
+
+    func run() async throws {
+        var query: [String] = []
+        if let date { query.append("date=\(ProspectClient.query(date))") }
+        if let rep { query.append("rep=\(ProspectClient.query(rep))") }
+        let path = "/v1/schedule" + (query.isEmpty ? "" : "?" + query.joined(separator: "&"))
+        let schedule = try await connection.client().get(ScheduleResponse.self, path)
+        if json { return printJSON(schedule) }
+        print(Format.schedule(schedule).joined(separator: "\n"))
     }
 }

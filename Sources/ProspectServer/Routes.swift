@@ -28,6 +28,15 @@ func makeRouter(_ handlers: Handlers) -> Router<AppContext> {
         guard let days = Int(daysText) else { throw UserError("--days must be a whole number") }
         return try jsonResponse(try await handlers.history(rep: request.uri.queryParameters.get("rep"), days: days, context))
     }
+    v1.get("schedule") { request, context in
+        try jsonResponse(
+            try await handlers.schedule(
+                rep: request.uri.queryParameters.get("rep"),
+                date: request.uri.queryParameters.get("date"),
+                context
+            )
+        )
+    }
     v1.post("away") { request, context in
         try jsonResponse(try await handlers.away(try await decodeBody(AwayRequest.self, from: request), context), status: .created)
     }

@@ -121,3 +121,18 @@ extension Store {
         }
     }
 }
+
+extension Store {
+    /// The steps already decided for a rep's day.
+    public func decidedSteps(repID: Int64, date: LocalDate) async throws -> Set<String> {
+        try await read { db in
+            Set(
+                try String.fetchAll(
+                    db,
+                    sql: "SELECT DISTINCT step FROM outbox WHERE person_id = ? AND date = ?",
+                    arguments: [repID, date.description]
+                )
+            )
+        }
+    }
+}

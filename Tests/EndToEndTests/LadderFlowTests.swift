@@ -126,6 +126,23 @@ final class Receiver {
         // When Ann logs a call before 14:00 and Ben does not,
         #expect(try daemon.prospect(["log", "call"], token: ann).code == 0)
 
+        // and each can see what is coming:
+        let annDay = try daemon.prospect(["schedule", "--rep", "ann"])
+        #expect(
+            annDay.out == """
+                ann: Monday 2026-03-09 (UTC): 1 of 1 logged.
+                  14:00  nudge         reminder to ann: not needed: the rule is met
+                  14:00  heads-up      escalation to the manager: not needed: the rule is met
+                  14:01  second-nudge  reminder to ann: not needed: the rule is met
+                  14:01  escalate      escalation to the manager: not needed: the rule is met
+
+                """,
+            "\(annDay)"
+        )
+        let benDay = try decodeJSON(try daemon.prospect(["schedule", "--rep", "ben", "--json"]).out)
+        let benSteps = (benDay["steps"] as? [[String: Any]] ?? []).map { "\($0["name"]!) \($0["at"]!) \($0["state"]!)" }
+        #expect(benSteps.first == "nudge 2026-03-09T14:00:00Z will-send", "\(benSteps)")
+
         // then at 14:00 Ben is nudged and the boss hears about Ben, not Ann: signed, retried past the 500s, once each.
         try receiver.waitFor(accepted: 2)
         #expect(receiver.accepted == ["heads-up ben boss", "nudge ben ben"])
@@ -137,6 +154,8 @@ final class Receiver {
             "a retry keeps its webhook-id"
         )
         try daemon.waitForLog("delivery channel=journal day=2026-03-09")
+        let afterwards = try decodeJSON(try daemon.prospect(["schedule", "--rep", "ben", "--json"]).out)
+        #expect((afterwards["steps"] as? [[String: Any]])?.first?["state"] as? String == "sent")
 
         // When the daemon is killed before 14:01 and the receiver goes down too,
         daemon.crash()

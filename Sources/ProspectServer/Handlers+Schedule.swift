@@ -1,0 +1,58 @@
+import Foundation
+import ProspectAPI
+import ProspectConfig
+import ProspectCore
+import ProspectStore
+
+extension Handlers {
+    /// A rep's ladder for one day: when each step comes, and whether it still will.
+    func schedule(rep handle: String?, date text: String?, _ context: AppContext) async throws -> ScheduleResponse {
+        let rep = try await subject(handle, context)
+        let config = config.current
+        let now = clock.now
+        let zone = zone(of: rep.person, config)
+        var date = zone.localDate(of: now)
+        if let text {
+            guard let parsed = LocalDate(text) else { throw UserError("--date '\(String(text.prefix(20)))' is not a date; use YYYY-MM-DD") }
+            date = parsed
+        }
+        let (evaluator, _) = try await evaluator(for: rep, config, now: now)
+        let calendar = evaluator.calendar
+        let count = evaluator.count(on: date, loggedBy: now)
+        let decided = try await store.decidedSteps(repID: rep.id, date: date)
+        let misses = Ladder.missesBefore(date, calendar: calendar, verdicts: try await store.verdicts(repID: rep.id, since: date.adding(days: -400)))
+        let workday = calendar.isWorkday(date)
+        let steps = config.ladder.map { step -> ScheduleResponse.Step in
+            let at = Ladder.instant(of: step, on: date, calendar: calendar, rule: config.rule)
+            let state: String
+            if decided.contains(step.name) {
+                state = "sent"
+            } else if at <= now {
+                state = "skipped"
+            } else if count >= config.rule.minimumActions {
+                state = "not-needed"
+            } else if let n = step.afterMisses, misses + 1 < n {
+                state = "not-yet"
+            } else {
+                state = "will-send"
+            }
+            return ScheduleResponse.Step(
+                name: step.name,
+                at: at,
+                localTime: zone.localTime(of: at).description,
+                audience: step.audience.rawValue,
+                type: step.deliveryType,
+                state: workday ? state : "off"
+            )
+        }
+        return ScheduleResponse(
+            rep: rep.person.handle,
+            date: date,
+            timezone: zone.identifier,
+            workday: workday,
+            count: count,
+            minimum: config.rule.minimumActions,
+            steps: steps
+        )
+    }
+}
