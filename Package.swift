@@ -91,6 +91,16 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .executableTarget(name: "prospect", dependencies: ["ProspectClient"], swiftSettings: swiftSettings),
+        // Benchmarks, not tests: `swift run -c release prospect-bench`.
+        .executableTarget(
+            name: "prospect-bench",
+            dependencies: [
+                "ProspectEngine", "ProspectStore", "ProspectConfig", "ProspectCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            path: "Benchmarks/LadderBench",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "ProspectCoreTests", dependencies: ["ProspectCore"], swiftSettings: swiftSettings),
         .testTarget(name: "ProspectConfigTests", dependencies: ["ProspectConfig"], swiftSettings: swiftSettings),
         .testTarget(name: "ProspectStoreTests", dependencies: ["ProspectStore"], swiftSettings: swiftSettings),

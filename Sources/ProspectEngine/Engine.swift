@@ -324,9 +324,14 @@ public struct Engine: Sendable {
             consecutive_misses: misses,
             timezone: rep.calendar.zone.identifier
         )
-        let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .iso8601
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: (try? encoder.encode(body)) ?? Data("{}".utf8), as: UTF8.self)
+        return String(decoding: (try? payloadEncoder.encode(body)) ?? Data("{}".utf8), as: UTF8.self)
     }
 }
+
+/// One encoder for every payload: building a `JSONEncoder` per row costs more than encoding.
+private let payloadEncoder: JSONEncoder = {
+    let encoder = JSONEncoder()
+    encoder.dateEncodingStrategy = .iso8601
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    return encoder
+}()

@@ -65,11 +65,12 @@ public struct Simulation {
         let injections = try await prepare(activities, warn: warn)
         var next = 0
         var index = 0
+        var timeOffCache: [Int64: [TimeOff]] = [:]
         while index < events.count {
             let instant = events[index].instant
             // An activity logged at the very instant a step comes due counts for it.
             while next < injections.count, injections[next].loggedAt <= instant {
-                try await inject(injections[next], number: next, warn: warn)
+                try await inject(injections[next], number: next, timeOffCache: &timeOffCache, warn: warn)
                 next += 1
             }
             var batch: [DueEvent] = []
@@ -93,9 +94,11 @@ public struct Simulation {
     /// Checks what the CLI would check up front, in logging order.
     func prepare(_ activities: [InjectedActivity], warn: (String) -> Void) async throws -> [Prepared] {
         var out: [Prepared] = []
+        var people: [String: StoredPerson?] = [:]
         for (number, activity) in activities.enumerated() {
             let label = "activity \(number + 1) (\(activity.rep), \(activity.kind), \(activity.at))"
-            guard let rep = try await store.person(handle: activity.rep), rep.person.active else {
+            if people[activity.rep] == nil { people[activity.rep] = .some(try await store.person(handle: activity.rep)) }
+            guard let rep = people[activity.rep] ?? nil, rep.person.active else {
                 warn("\(label): no active rep '\(activity.rep)' on the roster; skipped")
                 continue
             }
@@ -120,13 +123,21 @@ public struct Simulation {
         return out.sorted { $0.loggedAt < $1.loggedAt }
     }
 
-    func inject(_ item: Prepared, number: Int, warn: (String) -> Void) async throws {
+    /// Time off does not change during a simulation: read each rep's once.
+    func timeOff(of repID: Int64, cache: inout [Int64: [TimeOff]]) async throws -> [TimeOff] {
+        if let known = cache[repID] { return known }
+        let all = try await store.timeOff(repID: repID, since: LocalDate(dayNumber: 0))
+        cache[repID] = all
+        return all
+    }
+
+    func inject(_ item: Prepared, number: Int, timeOffCache: inout [Int64: [TimeOff]], warn: (String) -> Void) async throws {
         let zone = Zone(identifier: item.rep.person.timezone) ?? config.rule.timezone
         let calendar = WorkCalendar(
             zone: zone,
             workdays: item.rep.person.workdays ?? config.rule.workdays,
             holidays: config.holidays(calendar: item.rep.person.calendar),
-            timeOff: try await store.timeOff(repID: item.rep.id, since: zone.localDate(of: item.occurredAt).adding(days: -1))
+            timeOff: try await timeOff(of: item.rep.id, cache: &timeOffCache)
         )
         do {
             try ActivityTime.validate(occurredAt: item.occurredAt, now: item.loggedAt, calendar: calendar, rule: config.rule)

@@ -103,3 +103,17 @@ extension Store {
         }
     }
 }
+
+extension Store {
+    /// Opens an existing database for reading only (`check-config` looks at the roster this way).
+    public static func openReadOnly(path: String) throws -> Store {
+        var configuration = Configuration()
+        configuration.readonly = true
+        configuration.busyMode = .timeout(5)
+        do {
+            return Store(writer: try DatabaseQueue(path: path, configuration: configuration))
+        } catch {
+            throw StoreOpenError(path: path, reason: "it cannot be read: \(error)")
+        }
+    }
+}

@@ -114,7 +114,7 @@ struct Run: AsyncParsableCommand {
     }
 }
 
-struct CheckConfig: ParsableCommand {
+struct CheckConfig: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check-config",
         abstract: "Validate a configuration file: exit 0, or print every error and exit 1."
@@ -123,7 +123,7 @@ struct CheckConfig: ParsableCommand {
     @Option(name: .long, help: "The configuration file (default: \(systemConfigPath)).")
     var config: String = systemConfigPath
 
-    func run() throws {
+    func run() async throws {
         do {
             let c = try ConfigLoader.load(path: config)
             let counting = c.kinds.values.filter(\.counts).count
@@ -132,11 +132,39 @@ struct CheckConfig: ParsableCommand {
                 ", \(c.ladder.count) ladder step\(c.ladder.count == 1 ? "" : "s"), \(c.channels.count) channel\(c.channels.count == 1 ? "" : "s")"
             summary += c.digest == nil ? ", no digest" : ", digests on"
             print(summary)
+            await warnAboutUnaddressedSteps(c)
         } catch let error as ConfigErrors {
             for problem in error.errors { FileHandle.standardError.write(Data("\(problem)\n".utf8)) }
             let n = error.errors.count
             FileHandle.standardError.write(Data("\(config): \(n) error\(n == 1 ? "" : "s")\n".utf8))
             throw ExitCode(1)
+        }
+    }
+}
+
+extension CheckConfig {
+    /// Escalation steps that would find no one to tell: reported now, not discovered at 17:30.
+    /// Warnings only (exit 0): a roster gap must not stop the daemon from starting.
+    func warnAboutUnaddressedSteps(_ c: Config) async {
+        guard c.ladder.contains(where: { $0.audience != .rep }), FileManager.default.isReadableFile(atPath: c.daemon.database)
+        else { return }
+        do {
+            let store = try Store.openReadOnly(path: c.daemon.database)
+            let roster = try await store.read { db in try EngineRoster.load(db, config: c, since: LocalDate(dayNumber: 0)) }
+            for step in c.ladder where step.audience != .rep {
+                let missing = roster.reps.filter { roster.recipient(of: step.audience, for: $0.id) == nil }.map(\.handle).sorted()
+                guard !missing.isEmpty else { continue }
+                let who = step.audience == .manager ? "a manager" : "a manager with a manager"
+                let list = missing.prefix(10).joined(separator: ", ") + (missing.count > 10 ? ", ..." : "")
+                FileHandle.standardError.write(
+                    Data(
+                        ("warning: ladder step '\(step.name)' will have no one to tell for \(missing.count) rep(s) without \(who): "
+                            + "\(list); set one with 'prospect admin rep update HANDLE --manager HANDLE'\n").utf8
+                    )
+                )
+            }
+        } catch {
+            FileHandle.standardError.write(Data("warning: could not read the roster to check managers: \(error)\n".utf8))
         }
     }
 }

@@ -169,6 +169,21 @@ final class Receiver {
         try receiver.waitFor(accepted: 4)
         sleep(3)
         #expect(receiver.accepted == ["escalate ben boss", "heads-up ben boss", "nudge ben ben", "second-nudge ben ben"])
+
+        // A rep without a manager: check-config says so up front (and still exits 0).
+        #expect(
+            try restarted.prospect(["admin", "rep", "add", "cy", "--name", "Cy", "--email", "cy@example.com", "--timezone", "UTC"]).code
+                == 0
+        )
+        let checked = try run(binaries.appendingPathComponent("prospectd").path, ["check-config", "--config", restarted.configPath])
+        #expect(checked.code == 0, "\(checked)")
+        #expect(
+            checked.err.components(separatedBy: "\n").filter { !$0.isEmpty } == [
+                "warning: ladder step 'heads-up' will have no one to tell for 1 rep(s) without a manager: cy; set one with 'prospect admin rep update HANDLE --manager HANDLE'",
+                "warning: ladder step 'escalate' will have no one to tell for 1 rep(s) without a manager: cy; set one with 'prospect admin rep update HANDLE --manager HANDLE'",
+            ],
+            "\(checked)"
+        )
         #expect(restarted.stop() == 0)
     }
 }

@@ -1,0 +1,159 @@
+// Ladder benchmarks (a benchmark, not a test): run with
+//   swift run -c release prospect-bench
+// Each figure is the median of several runs, next to its baseline measured in the same run.
+import Foundation
+import GRDB
+import ProspectConfig
+import ProspectCore
+import ProspectEngine
+import ProspectStore
+
+let config = try ConfigLoader.parse(
+    """
+    [rule]
+    counting_kinds = ["call", "email"]
+    [kinds.call]
+    [kinds.email]
+    [kinds.meeting]
+    [[ladder]]
+    name = "nudge"
+    at = "14:00"
+    channels = ["log"]
+    [[ladder]]
+    name = "manager"
+    at = "end_of_day"
+    audience = "manager"
+    channels = ["log"]
+    [[ladder]]
+    name = "skip-level"
+    at = "end_of_day"
+    after_misses = 3
+    audience = "manager.manager"
+    channels = ["log"]
+    [channels.log]
+    type = "log"
+    """,
+    source: "bench"
+)
+
+let folder = FileManager.default.temporaryDirectory.appendingPathComponent("prospect-bench-\(UUID().uuidString)")
+try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+defer { try? FileManager.default.removeItem(at: folder) }
+
+/// A database with `reps` reps (ten to a manager, two managers to a director) and `activities`
+/// activities spread over the year before 2026-03-09.
+func makeStore(reps: Int, activities: Int, name: String) async throws -> Store {
+    let store = try Store.open(path: folder.appendingPathComponent("\(name).sqlite").path)
+    try await store.write { db in
+        let person = try db.makeStatement(
+            sql: "INSERT INTO person (id, handle, name, email, timezone, manager_id, role, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 0)"
+        )
+        let managers = reps / 10
+        let directors = max(1, managers / 2)
+        for d in 0..<directors {
+            try person.execute(arguments: [1_000_000 + d, "dir\(d)", "Director", "d@example.com", "UTC", nil, "manager"])
+        }
+        for m in 0..<managers {
+            try person.execute(arguments: [500_000 + m, "mgr\(m)", "Manager", "m@example.com", "UTC", 1_000_000 + m / 2 % directors, "manager"])
+        }
+        for r in 0..<reps {
+            // One zone for all: one due instant for every rep, the worst case for one step.
+            try person.execute(arguments: [r + 1, "rep\(r)", "Rep", "r@example.com", "UTC", 500_000 + r / 10, "rep"])
+        }
+        let activity = try db.makeStatement(
+            sql: "INSERT INTO activity (person_id, kind, occurred_at, logged_at, client_id) VALUES (?, ?, ?, ?, ?)"
+        )
+        let end = Int64(ActivityTime.parseISO8601("2026-03-09T00:00:00Z")!.timeIntervalSince1970)
+        var generator = SystemRandomNumberGenerator()
+        for i in 0..<activities {
+            let at = end - Int64.random(in: 0..<(365 * 86_400), using: &generator)
+            try activity.execute(arguments: [Int64(i % reps + 1), i % 3 == 0 ? "meeting" : "call", at, at, "bench-\(i)"])
+        }
+    }
+    return store
+}
+
+func median(_ values: [Double]) -> Double {
+    let sorted = values.sorted()
+    return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+}
+
+func time(_ body: () async throws -> Void) async rethrows -> Double {
+    let start = ContinuousClock.now
+    try await body()
+    let elapsed = ContinuousClock.now - start
+    return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+}
+
+/// Median seconds to decide the 14:00 step for every rep of `store`, outbox cleared between runs.
+func oneDueStep(_ store: Store, runs: Int = 7) async throws -> (seconds: Double, deliveries: Int) {
+    let engine = Engine(store: store)
+    let now = ActivityTime.parseISO8601("2026-03-09T14:00:00Z")!
+    let roster = try await engine.roster(config: config, now: now)
+    let events = Engine.events(roster: roster, config: config, in: now..<now.addingTimeInterval(1))
+    var times: [Double] = []
+    var deliveries = 0
+    for _ in 0..<runs {
+        try await store.write { db in try db.execute(sql: "DELETE FROM outbox; DELETE FROM verdict; DELETE FROM engine_state") }
+        times.append(
+            try await time {
+                deliveries = try await engine.process(events, roster: roster, config: config, now: now).deliveries.count
+            }
+        )
+    }
+    return (median(times), deliveries)
+}
+
+let arguments = CommandLine.arguments
+let reps = arguments.count > 1 ? Int(arguments[1]) ?? 10_000 : 10_000
+print("prospect-bench: building databases (\(reps) reps; 100,000 and 1,000,000 activities)…")
+let small = try await makeStore(reps: reps, activities: 100_000, name: "small")
+let large = try await makeStore(reps: reps, activities: 1_000_000, name: "large")
+let baseline = try await oneDueStep(small)
+let big = try await oneDueStep(large)
+print(
+    "one due step, \(reps) reps,   100,000 activities: median \(String(format: "%.1f", baseline.seconds * 1000)) ms (\(baseline.deliveries) deliveries)"
+)
+print("one due step, \(reps) reps, 1,000,000 activities: median \(String(format: "%.1f", big.seconds * 1000)) ms (\(big.deliveries) deliveries)")
+print("ratio 1M / 100k history: \(String(format: "%.2f", big.seconds / baseline.seconds)) (1.0 = cost follows the reps due, not the history)")
+
+// simulate: 10 weeks for 1,000 reps, next to 1 week on the same roster.
+let simReps = 1_000
+let simStore = try await makeStore(reps: simReps, activities: 10_000, name: "sim")
+var lines: [String] = []
+for offset in 0..<70 {
+    for r in stride(from: 0, to: simReps, by: 2) {
+        let day = LocalDate("2026-03-09")!.adding(days: offset)
+        lines.append(#"{"rep":"rep\#(r)","kind":"call","at":"\#(day)T09:00:00Z"}"#)
+    }
+}
+let injected = Simulation.readActivities(lines.joined(separator: "\n")) { print($0) }
+func simulate(days: Int) async throws -> (Double, Int) {
+    var count = 0
+    let copy = try Store.inMemoryCopy(of: folder.appendingPathComponent("sim.sqlite").path)
+    let seconds = try await time {
+        try await Simulation(store: copy, config: config).run(
+            from: LocalDate("2026-03-09")!,
+            to: LocalDate("2026-03-09")!.adding(days: days - 1),
+            activities: injected,
+            warn: { _ in },
+            emit: { _ in count += 1 }
+        )
+    }
+    return (seconds, count)
+}
+var week: [Double] = []
+var tenWeeks: [Double] = []
+var weekCount = 0
+var tenCount = 0
+for _ in 0..<3 {
+    let (w, wc) = try await simulate(days: 7)
+    let (t, tc) = try await simulate(days: 70)
+    week.append(w)
+    tenWeeks.append(t)
+    weekCount = wc
+    tenCount = tc
+}
+print("simulate \(simReps) reps, 1 week:   median \(String(format: "%.2f", median(week))) s (\(weekCount) deliveries)")
+print("simulate \(simReps) reps, 10 weeks: median \(String(format: "%.2f", median(tenWeeks))) s (\(tenCount) deliveries)")
+print("ratio 10 weeks / 1 week: \(String(format: "%.2f", median(tenWeeks) / median(week))) (10.0 = linear in simulated days)")
