@@ -88,7 +88,7 @@ final class Receiver {
             channels = ["hook"]
             [[ladder]]
             name = "escalate"
-            at = "14:01"
+            at = "14:02"
             audience = "manager"
             channels = ["hook"]
 
@@ -134,7 +134,7 @@ final class Receiver {
                   14:00  nudge         reminder to ann: not needed: the rule is met
                   14:00  heads-up      escalation to the manager: not needed: the rule is met
                   14:01  second-nudge  reminder to ann: not needed: the rule is met
-                  14:01  escalate      escalation to the manager: not needed: the rule is met
+                  14:02  escalate      escalation to the manager: not needed: the rule is met
 
                 """,
             "\(annDay)"
@@ -157,18 +157,23 @@ final class Receiver {
         let afterwards = try decodeJSON(try daemon.prospect(["schedule", "--rep", "ben", "--json"]).out)
         #expect((afterwards["steps"] as? [[String: Any]])?.first?["state"] as? String == "sent")
 
-        // When the daemon is killed before 14:01 and the receiver goes down too,
-        daemon.crash()
+        // When the receiver goes down, the 14:01 nudge is decided but cannot be delivered,
         receiver.stop()
-        // and it comes back at 14:01:30 (after both 14:01 steps) while the receiver is still down,
-        let restarted = try DaemonUnderTest(reusing: daemon, clock: "2026-03-09T14:01:30Z")
+        let failures = daemon.log.components(separatedBy: "delivery failed; will retry").count
+        let deadline = Date().addingTimeInterval(120)
+        while daemon.log.components(separatedBy: "delivery failed; will retry").count == failures, Date() < deadline { usleep(200_000) }
+        // and the daemon dies (kill -9) between deciding and delivering, and stays down across 14:02,
+        daemon.crash()
+        let restarted = try DaemonUnderTest(reusing: daemon, clock: "2026-03-09T14:02:30Z")
         try restarted.start()
         sleep(2)
         try receiver.start(secretFile: secret)
-        // then each missed step is delivered once, and nothing from 14:00 again.
+        // then after the restart the pending nudge is delivered once and 14:02 is caught up once; nothing from 14:00 again.
         try receiver.waitFor(accepted: 4)
         sleep(3)
         #expect(receiver.accepted == ["escalate ben boss", "heads-up ben boss", "nudge ben ben", "second-nudge ben ben"])
+        #expect(daemon.log.contains("error=\"cannot reach 127.0.0.1"), "the 14:01 nudge was attempted before the crash")
+        #expect(receiver.requests.filter { $0["status"] as? Int == 204 }.count == 4, "nothing delivered twice")
 
         // A rep without a manager: check-config says so up front (and still exits 0).
         #expect(
