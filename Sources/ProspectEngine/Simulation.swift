@@ -153,7 +153,7 @@ public struct Simulation {
             occurredAt: item.occurredAt,
             loggedAt: item.loggedAt,
             clientID: "simulated-\(number)",
-            day: DayCheck(date: zone.localDate(of: item.occurredAt), calendar: calendar, rule: config.rule)
+            day: .afterDeadline(of: zone.localDate(of: item.occurredAt), calendar: calendar, rule: config.rule, now: item.loggedAt)
         )
     }
 }

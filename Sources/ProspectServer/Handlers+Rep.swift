@@ -49,7 +49,7 @@ extension Handlers {
             occurredAt: occurredAt,
             loggedAt: now,
             clientID: request.clientID,
-            day: DayCheck(date: zone.localDate(of: occurredAt), calendar: calendar, rule: config.rule)
+            day: .afterDeadline(of: zone.localDate(of: occurredAt), calendar: calendar, rule: config.rule, now: now)
         )
         return ActivityResponse(activity: activity, duplicate: duplicate, status: try await status(of: rep, config, now: now))
     }

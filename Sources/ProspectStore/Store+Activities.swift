@@ -165,6 +165,12 @@ public struct DayCheck: Sendable {
         self.countingKinds = rule.countingKinds
         self.minimum = rule.minimumActions
     }
+
+    /// The check for a log at `now` of an activity on `date`: nil before that day's end, when
+    /// there is no verdict to revisit (so the common, on-time log pays nothing for it).
+    public static func afterDeadline(of date: LocalDate, calendar: WorkCalendar, rule: Rule, now: Date) -> DayCheck? {
+        now >= calendar.deadline(of: date, rule: rule) ? DayCheck(date: date, calendar: calendar, rule: rule) : nil
+    }
 }
 
 extension Store {
