@@ -58,6 +58,7 @@ let package = Package(
             dependencies: [
                 "ProspectCore", "ProspectAPI", "ProspectConfig", "ProspectStore", "ProspectEngine",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),

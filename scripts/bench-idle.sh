@@ -27,14 +27,19 @@ daemon=$!
 python3 -m http.server 0 --bind 127.0.0.1 >/dev/null 2>&1 &
 python=$!
 sleep 5
-switches() {  # voluntary + involuntary context switches over all threads of a process
-  cat /proc/"$1"/task/*/status 2>/dev/null | awk '/ctxt_switches/ { n += $2 } END { print n }'
+snapshot() {  # "tid switches" per thread (voluntary + involuntary context switches)
+  for t in /proc/"$1"/task/*; do
+    echo "${t##*/} $(awk '/ctxt_switches/ { n += $2 } END { print n }' "$t/status" 2>/dev/null)"
+  done
+}
+delta() {  # switches between two snapshots: threads that lived through both, plus threads born since
+  awk 'NR == FNR { before[$1] = $2; next } { n += ($1 in before) ? $2 - before[$1] : $2 } END { print n + 0 }' "$1" "$2"
 }
 rss() { awk '/VmRSS/ { print $2 }' /proc/"$1"/status; }
-d0=$(switches "$daemon"); p0=$(switches "$python")
+snapshot "$daemon" >"$work/d0"; snapshot "$python" >"$work/p0"
 sleep "$seconds"
-d1=$(switches "$daemon"); p1=$(switches "$python")
-dw=$(( (d1 - d0) * 3600 / seconds )); pw=$(( (p1 - p0) * 3600 / seconds ))
+snapshot "$daemon" >"$work/d1"; snapshot "$python" >"$work/p1"
+dw=$(( $(delta "$work/d0" "$work/d1") * 3600 / seconds )); pw=$(( $(delta "$work/p0" "$work/p1") * 3600 / seconds ))
 echo "idle for ${seconds}s, nothing due (one ladder step, empty roster)"
 echo "prospectd:         RSS $(rss "$daemon") kB, $(ls /proc/"$daemon"/task | wc -l) threads, ${dw} wake-ups/hour"
 echo "python http.server: RSS $(rss "$python") kB, $(ls /proc/"$python"/task | wc -l) threads, ${pw} wake-ups/hour"

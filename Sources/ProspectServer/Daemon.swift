@@ -56,24 +56,24 @@ public struct Daemon {
         }
         let socketPath = config.daemon.socket
         var services: [any Service] = [
-            Application(
+            APIServer(
                 responder: responder,
-                configuration: .init(address: .unixDomainSocket(path: socketPath), serverName: "prospectd"),
+                address: .unixDomainSocket(path: socketPath),
+                logger: logger,
                 onServerRunning: { _ in
                     // Anyone may connect: the daemon knows callers by SO_PEERCRED, not by file mode.
                     chmod(socketPath, 0o666)
                     onRunning("unix:\(socketPath)")
-                },
-                logger: logger
+                }
             )
         ]
         if let listen = config.daemon.listen {
             services.append(
-                Application(
+                APIServer(
                     responder: responder,
-                    configuration: .init(address: .hostname(listen.host, port: listen.port), serverName: "prospectd"),
-                    onServerRunning: { channel in onRunning("tcp:\(channel.localAddress.map { "\($0)" } ?? "\(listen)")") },
-                    logger: logger
+                    address: .hostname(listen.host, port: listen.port),
+                    logger: logger,
+                    onServerRunning: { channel in onRunning("tcp:\(channel.localAddress.map { "\($0)" } ?? "\(listen)")") }
                 )
             )
         }
