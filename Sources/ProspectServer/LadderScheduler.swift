@@ -26,10 +26,16 @@ struct LadderScheduler: Service {
         let replan = replan
         let timer = WallTimer { replan.ring() }
         defer { timer.disarm() }
-        try? await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             let start = clock.now
+            var stored: Date? = nil
+            do {
+                stored = try await engine.cursor()
+            } catch {
+                logger.error("cannot read where the ladder stopped; catching up on the last 24 hours", metadata: ["error": "\(error)"])
+            }
             // A restart catches up on at most the last 24 hours; a clock set back never repeats a decision.
-            var cursor = max(try await engine.cursor() ?? .distantPast, start.addingTimeInterval(-Self.catchUpWindow))
+            var cursor = max(stored ?? .distantPast, start.addingTimeInterval(-Self.catchUpWindow))
             cursor = min(cursor, start)
             while !Task.isCancelled {
                 do {
