@@ -112,3 +112,21 @@ public struct ChannelSettings: Sendable, Equatable {
         .command: ["argv"], .log: [],
     ]
 }
+
+extension Config {
+    /// The zone a person lives in: their own, or the rule's default.
+    public func zone(of person: Person) -> Zone {
+        Zone(identifier: person.timezone) ?? rule.timezone
+    }
+
+    /// A person's working time under this configuration: zone, working week, holidays, and the
+    /// given time off. `zone` lets a caller that resolves many people reuse resolved zones.
+    public func workCalendar(for person: Person, timeOff: [TimeOff] = [], zone: Zone? = nil) -> WorkCalendar {
+        WorkCalendar(
+            zone: zone ?? self.zone(of: person),
+            workdays: person.workdays ?? rule.workdays,
+            holidays: holidays(calendar: person.calendar),
+            timeOff: timeOff
+        )
+    }
+}

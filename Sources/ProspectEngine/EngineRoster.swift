@@ -58,15 +58,10 @@ public struct EngineRoster: Sendable {
             if let cached = zones[person.timezone] {
                 zone = cached
             } else {
-                zone = Zone(identifier: person.timezone) ?? config.rule.timezone
+                zone = config.zone(of: person)
                 zones[person.timezone] = zone
             }
-            let calendar = WorkCalendar(
-                zone: zone,
-                workdays: person.workdays ?? config.rule.workdays,
-                holidays: config.holidays(calendar: person.calendar),
-                timeOff: timeOff[id] ?? []
-            )
+            let calendar = config.workCalendar(for: person, timeOff: timeOff[id] ?? [], zone: zone)
             reps.append(Rep(id: id, handle: person.handle, calendar: calendar))
         }
         let index = Dictionary(uniqueKeysWithValues: reps.enumerated().map { ($0.element.id, $0.offset) })

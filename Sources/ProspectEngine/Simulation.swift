@@ -132,13 +132,8 @@ public struct Simulation {
     }
 
     func inject(_ item: Prepared, number: Int, timeOffCache: inout [Int64: [TimeOff]], warn: (String) -> Void) async throws {
-        let zone = Zone(identifier: item.rep.person.timezone) ?? config.rule.timezone
-        let calendar = WorkCalendar(
-            zone: zone,
-            workdays: item.rep.person.workdays ?? config.rule.workdays,
-            holidays: config.holidays(calendar: item.rep.person.calendar),
-            timeOff: try await timeOff(of: item.rep.id, cache: &timeOffCache)
-        )
+        let calendar = config.workCalendar(for: item.rep.person, timeOff: try await timeOff(of: item.rep.id, cache: &timeOffCache))
+        let zone = calendar.zone
         do {
             try ActivityTime.validate(occurredAt: item.occurredAt, now: item.loggedAt, calendar: calendar, rule: config.rule)
         } catch {

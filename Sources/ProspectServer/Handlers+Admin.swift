@@ -18,6 +18,14 @@ extension Handlers {
         }
     }
 
+    /// The person a draft describes, or every problem with it in one refusal.
+    func validated(_ draft: PersonDraft) throws -> Person {
+        switch draft.validated() {
+        case .success(let person): return person
+        case .failure(let problems): throw UserError(problems.problems.joined(separator: "; "))
+        }
+    }
+
     func listPeople(includeInactive: Bool, _ context: AppContext) async throws -> PeopleResponse {
         if context.identity?.admin == true {
             return PeopleResponse(people: try await store.people(includeInactive: includeInactive))
@@ -30,11 +38,7 @@ extension Handlers {
 
     func addPerson(_ draft: PersonDraft, _ context: AppContext) async throws -> Person {
         let identity = try requireAdmin(context)
-        let person: Person
-        switch draft.validated() {
-        case .success(let p): person = p
-        case .failure(let problems): throw UserError(problems.problems.joined(separator: "; "))
-        }
+        let person = try validated(draft)
         try checkAgainstConfig(person)
         defer { replan.ring() }
         return try await store.addPerson(person, actor: identity.actor, now: clock.now)
@@ -62,10 +66,7 @@ extension Handlers {
             workdays: merged(update.workdays, p.workdays.map { Weekday.format($0) }),
             calendar: merged(update.calendar, p.calendar)
         )
-        guard case .success(var person) = draft.validated() else {
-            if case .failure(let problems) = draft.validated() { throw UserError(problems.problems.joined(separator: "; ")) }
-            fatalError("unreachable")
-        }
+        var person = try validated(draft)
         person.active = true
         try checkAgainstConfig(person)
         defer { replan.ring() }

@@ -37,7 +37,7 @@ extension Handlers {
                 $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "-" || $0 == "_")
             })
         else { throw UserError("client_id must be 8-64 letters, digits, '-' or '_'") }
-        let zone = zone(of: rep.person, config)
+        let zone = config.zone(of: rep.person)
         let occurredAt = try ActivityTime.resolve(request.at, zone: zone, now: now)
         let calendar = try await calendar(for: rep, config, since: zone.localDate(of: occurredAt).adding(days: -1))
         try ActivityTime.validate(occurredAt: occurredAt, now: now, calendar: calendar, rule: config.rule)
@@ -127,11 +127,7 @@ extension Handlers {
         }
         let config = config.current
         let span = TimeOff(from: request.from, to: request.to, reason: reason)
-        let calendar = WorkCalendar(
-            zone: zone(of: rep.person, config),
-            workdays: workdays(of: rep.person, config),
-            holidays: config.holidays(calendar: rep.person.calendar)
-        )
+        let calendar = config.workCalendar(for: rep.person)
         let covered = (0...request.from.days(to: request.to)).filter { calendar.isWorkday(request.from.adding(days: $0)) }.count
         defer { replan.ring() }
         try await store.addTimeOff(

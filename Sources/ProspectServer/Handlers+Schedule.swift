@@ -10,7 +10,7 @@ extension Handlers {
         let rep = try await subject(handle, context)
         let config = config.current
         let now = clock.now
-        let zone = zone(of: rep.person, config)
+        let zone = config.zone(of: rep.person)
         var date = zone.localDate(of: now)
         if let text {
             guard let parsed = LocalDate(text) else { throw UserError("--date '\(String(text.prefix(20)))' is not a date; use YYYY-MM-DD") }

@@ -18,26 +18,13 @@ struct Handlers: Sendable {
     /// How far back the streak looks.
     static let streakWindowDays = 400
 
-    func zone(of person: Person, _ config: Config) -> Zone {
-        Zone(identifier: person.timezone) ?? config.rule.timezone
-    }
-
-    func workdays(of person: Person, _ config: Config) -> Set<Weekday> {
-        person.workdays ?? config.rule.workdays
-    }
-
     func calendar(for rep: StoredPerson, _ config: Config, since: LocalDate) async throws -> WorkCalendar {
-        WorkCalendar(
-            zone: zone(of: rep.person, config),
-            workdays: workdays(of: rep.person, config),
-            holidays: config.holidays(calendar: rep.person.calendar),
-            timeOff: try await store.timeOff(repID: rep.id, since: since)
-        )
+        config.workCalendar(for: rep.person, timeOff: try await store.timeOff(repID: rep.id, since: since))
     }
 
     /// The evaluator over the rep's counting activities of the last `days` days (at least the streak window).
     func evaluator(for rep: StoredPerson, _ config: Config, now: Date, days: Int = 0) async throws -> (DayEvaluator, LocalDate) {
-        let zone = zone(of: rep.person, config)
+        let zone = config.zone(of: rep.person)
         let today = zone.localDate(of: now)
         let since = today.adding(days: -max(days, Self.streakWindowDays))
         let calendar = try await calendar(for: rep, config, since: since)
