@@ -21,6 +21,9 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
     ],
     targets: [
         // Pure domain: people, activities, kinds, calendars, rules. No I/O; time is a parameter.
@@ -47,8 +50,27 @@ let package = Package(
         .target(
             name: "ProspectEngine",
             dependencies: [
-                "ProspectCore", "ProspectConfig", "ProspectStore",
+                "ProspectCore", "ProspectConfig", "ProspectStore", "ProspectMessages",
                 .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Message texts: built-in Mustache templates, overridable from a directory.
+        .target(
+            name: "ProspectMessages",
+            dependencies: [
+                "ProspectCore", "ProspectConfig", .product(name: "Mustache", package: "swift-mustache"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // A small SMTP client on SwiftNIO: STARTTLS or implicit TLS, AUTH PLAIN/LOGIN, MIME.
+        .target(
+            name: "ProspectMail",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -57,6 +79,7 @@ let package = Package(
             name: "ProspectServer",
             dependencies: [
                 "ProspectCore", "ProspectAPI", "ProspectConfig", "ProspectStore", "ProspectEngine",
+                "ProspectMessages", "ProspectMail",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -87,6 +110,7 @@ let package = Package(
             name: "prospectd",
             dependencies: [
                 "ProspectServer", "ProspectConfig", "ProspectCommandLine", "ProspectEngine", "ProspectStore", "ProspectCore",
+                "ProspectMessages",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -105,6 +129,7 @@ let package = Package(
         .testTarget(name: "ProspectCoreTests", dependencies: ["ProspectCore"], swiftSettings: swiftSettings),
         .testTarget(name: "ProspectConfigTests", dependencies: ["ProspectConfig"], swiftSettings: swiftSettings),
         .testTarget(name: "ProspectStoreTests", dependencies: ["ProspectStore"], swiftSettings: swiftSettings),
+        .testTarget(name: "ProspectMessagesTests", dependencies: ["ProspectMessages"], swiftSettings: swiftSettings),
         .testTarget(name: "ProspectClientTests", dependencies: ["ProspectClient"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ProspectEngineTests",
@@ -118,7 +143,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["ProspectCore", "ProspectAPI"],
+            dependencies: ["ProspectCore", "ProspectAPI", "ProspectMail"],
             swiftSettings: swiftSettings
         ),
     ]

@@ -213,6 +213,8 @@ public struct PersonUpdate: Codable, Sendable {
     public var unixUser: String?
     public var workdays: String?
     public var calendar: String?
+    public var slack: String?
+    public var ntfyTopic: String?
 
     public init(
         name: String? = nil,
@@ -222,7 +224,9 @@ public struct PersonUpdate: Codable, Sendable {
         role: String? = nil,
         unixUser: String? = nil,
         workdays: String? = nil,
-        calendar: String? = nil
+        calendar: String? = nil,
+        slack: String? = nil,
+        ntfyTopic: String? = nil
     ) {
         self.name = name
         self.email = email
@@ -232,15 +236,18 @@ public struct PersonUpdate: Codable, Sendable {
         self.unixUser = unixUser
         self.workdays = workdays
         self.calendar = calendar
+        self.slack = slack
+        self.ntfyTopic = ntfyTopic
     }
 
     enum CodingKeys: String, CodingKey {
-        case name, email, timezone, manager, role, workdays, calendar
+        case name, email, timezone, manager, role, workdays, calendar, slack
         case unixUser = "unix_user"
+        case ntfyTopic = "ntfy_topic"
     }
 
     public var isEmpty: Bool {
-        [name, email, timezone, manager, role, unixUser, workdays, calendar].allSatisfy { $0 == nil }
+        [name, email, timezone, manager, role, unixUser, workdays, calendar, slack, ntfyTopic].allSatisfy { $0 == nil }
     }
 }
 
@@ -332,5 +339,38 @@ public struct ScheduleResponse: Codable, Sendable {
         self.count = count
         self.minimum = minimum
         self.steps = steps
+    }
+}
+
+/// `POST /v1/channels/NAME/test`: send a test message to one person.
+public struct TestChannelRequest: Codable, Sendable {
+    public var to: String
+
+    public init(to: String) { self.to = to }
+}
+
+/// The outcome of a test message: delivered, or the channel's own error text.
+public struct TestChannelResponse: Codable, Sendable {
+    public var channel: String
+    public var type: String
+    public var to: String
+    public var delivered: Bool
+    public var error: String?
+    public var messageID: String
+    public var subject: String
+
+    public init(channel: String, type: String, to: String, delivered: Bool, error: String?, messageID: String, subject: String) {
+        self.channel = channel
+        self.type = type
+        self.to = to
+        self.delivered = delivered
+        self.error = error
+        self.messageID = messageID
+        self.subject = subject
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case channel, type, to, delivered, error, subject
+        case messageID = "message_id"
     }
 }

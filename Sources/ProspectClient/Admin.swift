@@ -6,7 +6,7 @@ import ProspectCore
 struct Admin: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Manage the roster and API tokens (admins).",
-        subcommands: [RepCommands.self, Roster.self, Token.self]
+        subcommands: [RepCommands.self, Roster.self, Token.self, TestChannel.self]
     )
 }
 
@@ -28,6 +28,8 @@ struct PersonOptions: ParsableArguments {
     @Option(name: .long, help: "The Unix login that speaks for them on the local socket.") var unixUser: String?
     @Option(name: .long, help: "Their working week, e.g. mon,tue,wed,thu,fri.") var workdays: String?
     @Option(name: .long, help: "Holiday calendar name from the configuration.") var calendar: String?
+    @Option(name: .long, help: "Slack or Mattermost member id, for mentions (e.g. U024BE7LH).") var slack: String?
+    @Option(name: .long, help: "The ntfy topic their push notifications go to.") var ntfyTopic: String?
 }
 
 func printPerson(_ p: Person) {
@@ -37,6 +39,8 @@ func printPerson(_ p: Person) {
     if let u = p.unixUser { parts.append("unix \(u)") }
     if let w = p.workdays { parts.append(Weekday.format(w, separator: ",")) }
     if let c = p.calendar { parts.append("calendar \(c)") }
+    if let s = p.slack { parts.append("slack \(s)") }
+    if let t = p.ntfyTopic { parts.append("ntfy \(t)") }
     if !p.active { parts.append("INACTIVE") }
     print(parts.joined(separator: ", "))
 }
@@ -65,7 +69,9 @@ struct RepAdd: AsyncParsableCommand {
             role: fields.role,
             unixUser: fields.unixUser,
             workdays: fields.workdays,
-            calendar: fields.calendar
+            calendar: fields.calendar,
+            slack: fields.slack,
+            ntfyTopic: fields.ntfyTopic
         )
         let person = try await connection.client().post(Person.self, "/v1/people", draft)
         if json { return printJSON(person) }
@@ -109,7 +115,9 @@ struct RepUpdate: AsyncParsableCommand {
             role: fields.role,
             unixUser: fields.unixUser,
             workdays: fields.workdays,
-            calendar: fields.calendar
+            calendar: fields.calendar,
+            slack: fields.slack,
+            ntfyTopic: fields.ntfyTopic
         )
         let person = try await connection.client().post(Person.self, "/v1/people/\(query(handle))", update, method: .PATCH)
         if json { return printJSON(person) }
@@ -150,7 +158,7 @@ struct RosterImport: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
         abstract: "Add or update everyone in a CSV file, all or nothing.",
-        discussion: "Header: \(RosterCSV.columns.joined(separator: ",")) (extra columns allowed, any order)."
+        discussion: "Header: \(RosterCSV.columns.joined(separator: ",")) (slack and ntfy_topic optional; extra columns allowed, any order)."
     )
 
     @Argument(help: "The CSV file.") var file: String
@@ -229,5 +237,33 @@ struct TokenRevoke: AsyncParsableCommand {
         let decoded = try connection.client().decode(RevokeResponse.self, result)
         if json { return printJSON(decoded) }
         print("Revoked \(Format.plural(decoded.revoked, "token")) of \(decoded.rep).")
+    }
+}
+
+struct TestChannel: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "test-channel",
+        abstract: "Send a test message through a configured channel and report what the channel said."
+    )
+
+    @Argument(help: "The channel's name, as in [channels.NAME].") var name: String
+    @Option(name: .long, help: "The handle of the person to send it to.") var to: String
+    @Flag(name: .long, help: "Print JSON.") var json = false
+    @OptionGroup var connection: ConnectionOptions
+
+    func run() async throws {
+        let result = try await connection.client().post(
+            TestChannelResponse.self,
+            "/v1/channels/\(query(name))/test",
+            TestChannelRequest(to: to)
+        )
+        if json {
+            printJSON(result)
+        } else if result.delivered {
+            print("Sent '\(result.subject)' to \(result.to) through \(result.channel) (\(result.type)); message id \(result.messageID).")
+        }
+        guard result.delivered else {
+            throw CLIError.failure("channel '\(result.channel)' (\(result.type)) failed: \(result.error ?? "unknown error")")
+        }
     }
 }

@@ -12,6 +12,8 @@ public struct Config: Sendable {
     public var calendars: [String: Set<LocalDate>]
     public var channels: [String: ChannelSettings]
     public var delivery: DeliverySettings
+    /// `[templates] directory`: files that replace built-in message texts.
+    public var templatesDirectory: String?
     /// Where it was read from, for messages.
     public var source: String
 
@@ -101,10 +103,19 @@ public struct ChannelSettings: Sendable, Equatable {
         .smtp: ["host", "port", "security", "username", "password_file", "from", "ca_file", "timeout"],
         .slack: ["url", "url_file", "timeout"],
         .webhook: ["url", "secret_file", "timeout"],
-        .ntfy: ["server", "token_file", "priority", "timeout"],
+        .ntfy: ["server", "topic", "token_file", "priority", "escalation_priority", "timeout"],
         .command: ["argv", "timeout"],
         .log: [],
     ]
+
+    /// A `*_file` setting as a path: `${CREDENTIALS_DIRECTORY}` (systemd's `LoadCredential=`) is
+    /// replaced by its value from `environment`.
+    public func filePath(_ key: String, environment: [String: String]) -> String? {
+        guard let value = settings[key] else { return nil }
+        guard value.contains("${CREDENTIALS_DIRECTORY}") else { return value }
+        guard let directory = environment["CREDENTIALS_DIRECTORY"] else { return value }
+        return value.replacingOccurrences(of: "${CREDENTIALS_DIRECTORY}", with: directory)
+    }
 
     /// Keys a channel of the type must have.
     static let requiredKeys: [Kind: [String]] = [

@@ -5,7 +5,7 @@ import TOMLKit
 /// One method per section of the file.
 extension Reader {
     mutating func read(_ root: TOMLTable) -> Config? {
-        checkKeys(root, "", allowed: ["daemon", "rule", "kinds", "ladder", "digest", "calendars", "channels", "delivery"])
+        checkKeys(root, "", allowed: ["daemon", "rule", "kinds", "ladder", "digest", "calendars", "channels", "delivery", "templates"])
         let daemon = readDaemon(subtable(root, "daemon", "") ?? TOMLTable())
         let channels = readChannels(subtable(root, "channels", "") ?? TOMLTable())
         let kindsTable = subtable(root, "kinds", "")
@@ -35,6 +35,7 @@ extension Reader {
             calendars: calendars,
             channels: channels,
             delivery: readDelivery(subtable(root, "delivery", "") ?? TOMLTable()),
+            templatesDirectory: subtable(root, "templates", "").flatMap { readTemplates($0) },
             source: source
         )
     }
@@ -273,9 +274,49 @@ extension Reader {
             if type == .slack, ct["url"] == nil, ct["url_file"] == nil {
                 fail("\(path).url_file", "missing: a slack channel needs 'url_file' (the webhook URL is a secret)")
             }
+            checkChannelValues(settings, path)
             channels[name] = ChannelSettings(name: name, type: type, settings: settings, argv: argv)
         }
         return channels
+    }
+
+    /// Values that have a shape: ports, URLs, security modes, priorities, timeouts, addresses.
+    mutating func checkChannelValues(_ settings: [String: String], _ path: String) {
+        if let port = settings["port"], Int(port).map({ (1...65535).contains($0) }) != true {
+            fail("\(path).port", "'\(port)' is not a port; expected 1 to 65535")
+        }
+        if let security = settings["security"], !["starttls", "tls", "none"].contains(security) {
+            fail("\(path).security", "'\(security)' is not a mode; expected \"starttls\", \"tls\" or \"none\"")
+        }
+        if let timeout = settings["timeout"], Int(timeout).map({ (1...600).contains($0) }) != true {
+            fail("\(path).timeout", "'\(timeout)' is not a timeout; expected whole seconds from 1 to 600")
+        }
+        for key in ["url", "server"] {
+            if let url = settings[key], !(url.hasPrefix("https://") || url.hasPrefix("http://")) || URL(string: url)?.host == nil {
+                fail("\(path).\(key)", "expected an http:// or https:// URL")
+            }
+        }
+        for key in ["priority", "escalation_priority"] {
+            if let priority = settings[key], Int(priority).map({ (1...5).contains($0) }) != true {
+                fail("\(path).\(key)", "'\(priority)' is not an ntfy priority; expected 1 (min) to 5 (max)")
+            }
+        }
+        if let topic = settings["topic"], !PersonField.isValidNtfyTopic(topic) {
+            fail("\(path).topic", "'\(topic)' is not a topic; use 1-64 letters, digits, '_' or '-'")
+        }
+        if let from = settings["from"] {
+            let address = from.split(separator: "<").last.map { $0.trimmingCharacters(in: CharacterSet(charactersIn: "> ")) } ?? from
+            if !PersonField.isValidEmail(address) || from.contains(where: \.isNewline) {
+                fail("\(path).from", "'\(from)' is not a sender; expected \"Name <address@example.com>\" or a bare address")
+            }
+        }
+    }
+
+    mutating func readTemplates(_ t: TOMLTable) -> String? {
+        checkKeys(t, "templates", allowed: ["directory"])
+        guard let directory = string(t, "directory", "templates") else { return nil }
+        if directory.isEmpty { fail("templates.directory", "is empty; expected a directory of TYPE.PART.mustache files") }
+        return directory
     }
 
     mutating func readDelivery(_ t: TOMLTable) -> DeliverySettings {

@@ -92,9 +92,12 @@ public enum CSV {
     }
 }
 
-/// The roster CSV of the contract: `handle,name,email,timezone,manager,role,unix_user,workdays,calendar`.
+/// The roster CSV of the contract: `handle,name,email,timezone,manager,role,unix_user,workdays,calendar`,
+/// and optionally `slack` and `ntfy_topic` for the chat and push channels.
 public enum RosterCSV {
-    public static let columns = ["handle", "name", "email", "timezone", "manager", "role", "unix_user", "workdays", "calendar"]
+    public static let columns = [
+        "handle", "name", "email", "timezone", "manager", "role", "unix_user", "workdays", "calendar", "slack", "ntfy_topic",
+    ]
     static let required = ["handle", "name", "email"]
 
     /// One roster row and where it came from.
@@ -151,7 +154,9 @@ public enum RosterCSV {
                 role: fieldsOrNil("role"),
                 unixUser: fieldsOrNil("unix_user"),
                 workdays: fieldsOrNil("workdays"),
-                calendar: fieldsOrNil("calendar")
+                calendar: fieldsOrNil("calendar"),
+                slack: fieldsOrNil("slack"),
+                ntfyTopic: fieldsOrNil("ntfy_topic")
             )
             switch draft.validated() {
             case .success(let person):
@@ -174,7 +179,7 @@ public enum RosterCSV {
         for p in people {
             let fields = [
                 p.handle, p.name, p.email, p.timezone, p.manager ?? "", p.role.rawValue, p.unixUser ?? "",
-                p.workdays.map { Weekday.format($0) } ?? "", p.calendar ?? "",
+                p.workdays.map { Weekday.format($0) } ?? "", p.calendar ?? "", p.slack ?? "", p.ntfyTopic ?? "",
             ]
             out += fields.map(CSV.escape).joined(separator: ",") + "\n"
         }

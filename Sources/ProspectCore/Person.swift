@@ -19,6 +19,10 @@ public struct Person: Codable, Hashable, Sendable {
     public var workdays: Set<Weekday>?
     /// The name of a `[calendars.NAME]` table; nil means `default`.
     public var calendar: String?
+    /// Slack (or Mattermost) member id, for mentions.
+    public var slack: String?
+    /// The ntfy topic this person's notifications go to.
+    public var ntfyTopic: String?
     public var active: Bool
 
     public init(
@@ -31,6 +35,8 @@ public struct Person: Codable, Hashable, Sendable {
         unixUser: String? = nil,
         workdays: Set<Weekday>? = nil,
         calendar: String? = nil,
+        slack: String? = nil,
+        ntfyTopic: String? = nil,
         active: Bool = true
     ) {
         self.handle = handle
@@ -42,12 +48,15 @@ public struct Person: Codable, Hashable, Sendable {
         self.unixUser = unixUser
         self.workdays = workdays
         self.calendar = calendar
+        self.slack = slack
+        self.ntfyTopic = ntfyTopic
         self.active = active
     }
 
     enum CodingKeys: String, CodingKey {
-        case handle, name, email, timezone, manager, role, workdays, calendar, active
+        case handle, name, email, timezone, manager, role, workdays, calendar, active, slack
         case unixUser = "unix_user"
+        case ntfyTopic = "ntfy_topic"
     }
 
     /// Workdays encode in week order, so `--json` output is stable.
@@ -62,6 +71,8 @@ public struct Person: Codable, Hashable, Sendable {
         try container.encodeIfPresent(unixUser, forKey: .unixUser)
         try container.encodeIfPresent(workdays.map { Weekday.allCases.filter($0.contains) }, forKey: .workdays)
         try container.encodeIfPresent(calendar, forKey: .calendar)
+        try container.encodeIfPresent(slack, forKey: .slack)
+        try container.encodeIfPresent(ntfyTopic, forKey: .ntfyTopic)
         try container.encode(active, forKey: .active)
     }
 }
@@ -95,6 +106,19 @@ public enum PersonField {
             ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || $0 == "." || $0 == "_"
                 || $0 == "-"
         }
+    }
+
+    /// A Slack or Mattermost member id, like `U024BE7LH`: letters and digits.
+    public static func isValidSlackID(_ id: String) -> Bool {
+        (2...32).contains(id.count) && id.unicodeScalars.allSatisfy { ("A"..."Z").contains($0) || ("a"..."z").contains($0) || ("0"..."9").contains($0) }
+    }
+
+    /// An ntfy topic: 1–64 letters, digits, `_` or `-`.
+    public static func isValidNtfyTopic(_ topic: String) -> Bool {
+        (1...64).contains(topic.count)
+            && topic.unicodeScalars.allSatisfy {
+                ("A"..."Z").contains($0) || ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "_" || $0 == "-"
+            }
     }
 
     /// A display name: 1–100 characters, no control characters.

@@ -11,6 +11,8 @@ public struct PersonDraft: Codable, Sendable {
     public var unixUser: String?
     public var workdays: String?
     public var calendar: String?
+    public var slack: String?
+    public var ntfyTopic: String?
 
     public init(
         handle: String,
@@ -21,7 +23,9 @@ public struct PersonDraft: Codable, Sendable {
         role: String? = nil,
         unixUser: String? = nil,
         workdays: String? = nil,
-        calendar: String? = nil
+        calendar: String? = nil,
+        slack: String? = nil,
+        ntfyTopic: String? = nil
     ) {
         self.handle = handle
         self.name = name
@@ -32,11 +36,14 @@ public struct PersonDraft: Codable, Sendable {
         self.unixUser = unixUser
         self.workdays = workdays
         self.calendar = calendar
+        self.slack = slack
+        self.ntfyTopic = ntfyTopic
     }
 
     enum CodingKeys: String, CodingKey {
-        case handle, name, email, timezone, manager, role, workdays, calendar
+        case handle, name, email, timezone, manager, role, workdays, calendar, slack
         case unixUser = "unix_user"
+        case ntfyTopic = "ntfy_topic"
     }
 
     /// Checks every field on its own; returns every problem found.
@@ -71,6 +78,12 @@ public struct PersonDraft: Codable, Sendable {
             }
         }
         if let c = calendar, !PersonField.isValidHandle(c) { problems.append("calendar '\(String(c.prefix(40)))' is not a valid calendar name") }
+        if let s = slack, !PersonField.isValidSlackID(s) {
+            problems.append("slack '\(String(s.prefix(40)))' is not a member id like U024BE7LH (letters and digits)")
+        }
+        if let t = ntfyTopic, !PersonField.isValidNtfyTopic(t) {
+            problems.append("ntfy topic '\(String(t.prefix(70)))' is not valid: use 1-64 letters, digits, '_' or '-'")
+        }
         if manager == handle, !handle.isEmpty { problems.append("a person cannot be their own manager") }
         guard problems.isEmpty else { return .failure(ValidationProblems(problems)) }
         return .success(
@@ -83,7 +96,9 @@ public struct PersonDraft: Codable, Sendable {
                 role: parsedRole,
                 unixUser: unixUser,
                 workdays: parsedWorkdays,
-                calendar: calendar
+                calendar: calendar,
+                slack: slack,
+                ntfyTopic: ntfyTopic
             )
         )
     }

@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import ProspectConfig
 import ProspectCore
+import ProspectMessages
 import ProspectStore
 
 /// One decided delivery, as `simulate` prints it (one line per channel).
@@ -121,16 +122,17 @@ public struct Engine: Sendable {
                         decisions.unaddressed.append("\(rep.handle) \(event.date) \(step.name): no \(step.audience.rawValue) on the roster")
                         continue
                     }
-                    let payload = Self.payload(
+                    let payload = Self.notice(
                         step: step,
                         rep: rep,
                         recipient: recipient,
+                        roster: roster,
                         date: event.date,
                         count: count.byNow,
                         misses: misses + 1,
                         config: config,
                         dueAt: event.instant
-                    )
+                    ).json()
                     for channel in step.channels {
                         try db.execute(
                             sql: """
@@ -284,54 +286,39 @@ public struct Engine: Sendable {
         return out
     }
 
-    /// The message a delivery carries, fixed when it is decided.
-    static func payload(
+    /// What a delivery is about, fixed when it is decided; its text is rendered at delivery.
+    static func notice(
         step: LadderStep,
         rep: EngineRoster.Rep,
         recipient: Person,
+        roster: EngineRoster,
         date: LocalDate,
         count: Int,
         misses: Int,
         config: Config,
         dueAt: Date
-    ) -> String {
-        struct Payload: Encodable {
-            var type: String
-            var step: String
-            var rep: String
-            var recipient: String
-            var day: LocalDate
-            var status: String
-            var count: Int
-            var minimum: Int
-            var deadline: Date
-            var due_at: Date
-            var consecutive_misses: Int
-            var timezone: String
-        }
+    ) -> Notice {
         let deadline = rep.calendar.deadline(of: date, rule: config.rule)
-        let body = Payload(
+        let person = roster.people[rep.id]
+        let manager = roster.managerOf[rep.id].flatMap { roster.people[$0] }
+        return Notice(
             type: step.deliveryType,
             step: step.name,
+            audience: step.audience.rawValue,
             rep: rep.handle,
+            repName: person?.name,
+            repSlack: person?.slack,
+            manager: manager?.handle,
+            managerName: manager?.name,
             recipient: recipient.handle,
             day: date,
             status: dueAt >= deadline ? "missed" : "pending",
             count: count,
             minimum: config.rule.minimumActions,
             deadline: deadline,
-            due_at: dueAt,
-            consecutive_misses: misses,
+            dueAt: dueAt,
+            consecutiveMisses: misses,
             timezone: rep.calendar.zone.identifier
         )
-        return String(decoding: (try? payloadEncoder.encode(body)) ?? Data("{}".utf8), as: UTF8.self)
     }
 }
-
-/// One encoder for every payload: building a `JSONEncoder` per row costs more than encoding.
-private let payloadEncoder: JSONEncoder = {
-    let encoder = JSONEncoder()
-    encoder.dateEncodingStrategy = .iso8601
-    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-    return encoder
-}()

@@ -1,13 +1,17 @@
 import ProspectConfig
+import ProspectMessages
 import Synchronization
 
-/// The configuration in force; replaced whole on a successful reload.
+/// The configuration in force and the message templates it names; replaced together on a
+/// successful reload.
 public final class ConfigBox: Sendable {
-    private let value: Mutex<Config>
+    private let value: Mutex<(Config, MessageTemplates)>
 
-    public init(_ config: Config) { value = Mutex(config) }
+    public init(_ config: Config, templates: MessageTemplates = .builtIn) { value = Mutex((config, templates)) }
 
-    public var current: Config { value.withLock { $0 } }
+    public var current: Config { value.withLock { $0.0 } }
 
-    public func replace(_ config: Config) { value.withLock { $0 = config } }
+    public var templates: MessageTemplates { value.withLock { $0.1 } }
+
+    public func replace(_ config: Config, templates: MessageTemplates) { value.withLock { $0 = (config, templates) } }
 }

@@ -5,6 +5,7 @@ import Logging
 import NIOCore
 import ProspectConfig
 import ProspectEngine
+import ProspectMessages
 import ProspectStore
 import ServiceLifecycle
 import Synchronization
@@ -23,8 +24,8 @@ public struct Daemon {
     let logger: Logger
     let notifier = SystemdNotifier()
 
-    public init(config: Config, configPath: String?, clock: any WallClock, logger: Logger) {
-        self.configBox = ConfigBox(config)
+    public init(config: Config, templates: MessageTemplates, configPath: String?, clock: any WallClock, logger: Logger) {
+        self.configBox = ConfigBox(config, templates: templates)
         self.configPath = configPath
         self.clock = clock
         self.logger = logger
@@ -36,7 +37,12 @@ public struct Daemon {
         try prepareSocket(config.daemon.socket)
         let replan = Doorbell()
         let outbox = Doorbell()
-        let handlers = Handlers(store: store, config: configBox, clock: clock, logger: logger, replan: replan)
+        var delivery = HTTPClient.Configuration()
+        delivery.timeout = .init(connect: .seconds(10), read: .seconds(30))
+        delivery.redirectConfiguration = .disallow
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: delivery)
+        let channels = ChannelKit(client: client, logger: logger, environment: ProcessInfo.processInfo.environment)
+        let handlers = Handlers(store: store, config: configBox, clock: clock, logger: logger, replan: replan, channels: channels)
         let responder = makeRouter(handlers).buildResponder()
 
         let expected = config.daemon.listen == nil ? 1 : 2
@@ -77,14 +83,10 @@ public struct Daemon {
                 )
             )
         }
-        var delivery = HTTPClient.Configuration()
-        delivery.timeout = .init(connect: .seconds(10), read: .seconds(30))
-        delivery.redirectConfiguration = .disallow
-        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: delivery)
         services.append(
             LadderScheduler(engine: Engine(store: store), config: configBox, clock: clock, logger: logger, replan: replan, outbox: outbox)
         )
-        services.append(OutboxWorker(store: store, config: configBox, clock: clock, logger: logger, doorbell: outbox, client: client))
+        services.append(OutboxWorker(store: store, config: configBox, clock: clock, logger: logger, doorbell: outbox, channels: channels))
         services.append(ReloadService(box: configBox, path: configPath, notifier: notifier, logger: logger, replan: replan))
         services.append(LifecycleService(notifier: notifier, logger: logger))
         let group = ServiceGroup(
@@ -160,13 +162,22 @@ struct ReloadService: Service {
         }
         do {
             let new = try ConfigLoader.load(path: path)
+            let templates: MessageTemplates
+            switch MessageTemplates.load(directory: new.templatesDirectory) {
+            case .success(let loaded): templates = loaded
+            case .failure(let problems):
+                for problem in problems.problems {
+                    logger.error("configuration reload refused; keeping the running configuration: \(problem)")
+                }
+                return
+            }
             let old = box.current
             if new.daemon != old.daemon {
                 logger.warning("SIGHUP: [daemon] settings changed; they take effect at the next restart")
             }
             var applied = new
             applied.daemon = old.daemon
-            box.replace(applied)
+            box.replace(applied, templates: templates)
             replan.ring()
             logger.notice("configuration reloaded", metadata: ["file": "\(path)"])
         } catch let error as ConfigErrors {

@@ -64,7 +64,9 @@ extension Handlers {
             role: update.role ?? p.role.rawValue,
             unixUser: merged(update.unixUser, p.unixUser),
             workdays: merged(update.workdays, p.workdays.map { Weekday.format($0) }),
-            calendar: merged(update.calendar, p.calendar)
+            calendar: merged(update.calendar, p.calendar),
+            slack: merged(update.slack, p.slack),
+            ntfyTopic: merged(update.ntfyTopic, p.ntfyTopic)
         )
         var person = try validated(draft)
         person.active = true

@@ -14,6 +14,8 @@ struct Handlers: Sendable {
     let logger: Logger
     /// Rung after anything that changes who is due when: the roster and time off.
     let replan: Doorbell
+    /// The channels, for `admin test-channel`.
+    let channels: ChannelKit
 
     /// How far back the streak looks.
     static let streakWindowDays = 400

@@ -5,6 +5,9 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import ProspectConfig
+import ProspectCore
+import ProspectMail
+import ProspectMessages
 import ProspectStore
 
 /// Why one delivery attempt failed, and whether trying again can help.
@@ -13,22 +16,157 @@ struct DeliveryFailure: Error, CustomStringConvertible {
     var description: String
 }
 
-/// Delivers outbox rows through one configured channel. One implementation per channel type.
+/// One message on its way out through one channel: the decided notice, its rendered texts and
+/// its recipient as the roster has them now.
+struct Outgoing: Sendable {
+    var messageID: String
+    var channel: String
+    var type: MessageType
+    /// The outbox payload as decided (webhooks send it as is).
+    var payload: String
+    var rep: String
+    var step: String
+    var date: LocalDate
+    var recipient: Person
+    var message: RenderedMessage
+
+    /// Renders a notice for its recipient in the recipient's zone.
+    static func make(
+        notice: Notice,
+        payload: String,
+        messageID: String,
+        channel: String,
+        recipient: Person,
+        config: Config,
+        templates: MessageTemplates
+    ) -> Outgoing {
+        let type: MessageType = notice.type == "test" ? .test : notice.messageType
+        return Outgoing(
+            messageID: messageID,
+            channel: channel,
+            type: type,
+            payload: payload,
+            rep: notice.rep,
+            step: notice.step,
+            date: notice.day,
+            recipient: recipient,
+            message: templates.render(type, MessageVariables.of(notice, recipient: recipient, channel: channel, config: config))
+        )
+    }
+
+    /// The outgoing message of an outbox row, or nil when its payload cannot be read.
+    static func make(_ row: OutboxRow, config: Config, templates: MessageTemplates) -> Outgoing? {
+        Notice.decode(row.payload).map {
+            make(
+                notice: $0,
+                payload: row.payload,
+                messageID: row.messageID,
+                channel: row.channel,
+                recipient: row.recipient,
+                config: config,
+                templates: templates
+            )
+        }
+    }
+}
+
+/// Delivers through one configured channel. One implementation per channel type.
 protocol Notifier: Sendable {
-    func deliver(_ row: OutboxRow, now: Date) async throws
+    func deliver(_ outgoing: Outgoing, now: Date) async throws
+}
+
+/// What notifiers share: the HTTP client, the logger, and the environment for credentials.
+struct ChannelKit: Sendable {
+    let client: HTTPClient
+    let logger: Logger
+    let environment: [String: String]
+
+    /// The notifier for each configured channel.
+    func notifiers(_ config: Config) -> [String: any Notifier] {
+        config.channels.mapValues(notifier)
+    }
+
+    func notifier(_ channel: ChannelSettings) -> any Notifier {
+        let timeout = TimeAmount.seconds(Int64(channel.settings["timeout"].flatMap(Int.init) ?? (channel.type == .smtp ? 30 : 10)))
+        let http = HTTPPoster(client: client, timeout: timeout)
+        switch channel.type {
+        case .log: return LogNotifier(logger: logger)
+        case .webhook:
+            return WebhookNotifier(
+                url: channel.settings["url"] ?? "",
+                secretFile: channel.filePath("secret_file", environment: environment) ?? "",
+                http: http
+            )
+        case .slack:
+            return SlackNotifier(url: channel.settings["url"], urlFile: channel.filePath("url_file", environment: environment), http: http)
+        case .ntfy:
+            return NtfyNotifier(
+                server: channel.settings["server"] ?? "",
+                defaultTopic: channel.settings["topic"],
+                tokenFile: channel.filePath("token_file", environment: environment),
+                priority: channel.settings["priority"] ?? "3",
+                escalationPriority: channel.settings["escalation_priority"] ?? "4",
+                http: http
+            )
+        case .command:
+            return CommandNotifier(argv: channel.argv, timeout: TimeInterval(timeout.nanoseconds / 1_000_000_000))
+        case .smtp:
+            return SMTPNotifier(channel: channel, passwordFile: channel.filePath("password_file", environment: environment), timeout: timeout)
+        }
+    }
+}
+
+/// Reads a secret kept in a file (or a systemd credential); only its path ever reaches a message.
+func readSecretFile(_ path: String, what: String) throws -> String {
+    guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+        throw DeliveryFailure(permanent: false, description: "cannot read the \(what) file \(path); check it exists and is readable by prospectd")
+    }
+    let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+    guard !trimmed.isEmpty else { throw DeliveryFailure(permanent: false, description: "the \(what) file \(path) is empty") }
+    return trimmed
+}
+
+/// POSTs a body and sorts the answer: 2xx delivered; 4xx permanent but 408 and 429; the rest
+/// worth a retry. Errors name the host only: paths of webhook URLs are secrets.
+struct HTTPPoster: Sendable {
+    let client: HTTPClient
+    let timeout: TimeAmount
+
+    func post(_ url: String, body: Data, headers: [(String, String)]) async throws {
+        var request = HTTPClientRequest(url: url)
+        request.method = .POST
+        request.headers.add(name: "User-Agent", value: "prospectd")
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        request.body = .bytes(ByteBuffer(bytes: body))
+        let response: HTTPClientResponse
+        var answer = ""
+        do {
+            response = try await client.execute(request, timeout: timeout)
+            let buffer = try await response.body.collect(upTo: 64 * 1024)
+            answer = String(buffer: buffer).prefix(200).filter { !$0.isNewline }
+        } catch {
+            throw DeliveryFailure(permanent: false, description: "cannot reach \(Self.hostOf(url)): \(error)")
+        }
+        let code = Int(response.status.code)
+        guard !(200..<300).contains(code) else { return }
+        let permanent = (400..<500).contains(code) && code != 408 && code != 429
+        throw DeliveryFailure(permanent: permanent, description: "\(Self.hostOf(url)) answered \(code)\(answer.isEmpty ? "" : ": \(answer)")")
+    }
+
+    static func hostOf(_ url: String) -> String { URL(string: url)?.host ?? "the receiver" }
 }
 
 /// `type = "log"`: one structured log line per delivery.
 struct LogNotifier: Notifier {
-    let channel: String
     let logger: Logger
 
-    func deliver(_ row: OutboxRow, now: Date) async throws {
+    func deliver(_ outgoing: Outgoing, now: Date) async throws {
         logger.notice(
             "delivery",
             metadata: [
-                "channel": "\(channel)", "type": "\(row.type)", "step": "\(row.step)", "rep": "\(row.rep)",
-                "recipient": "\(row.recipient.handle)", "day": "\(row.date)", "message_id": "\(row.messageID)",
+                "channel": "\(outgoing.channel)", "type": "\(outgoing.type.rawValue)", "step": "\(outgoing.step)",
+                "rep": "\(outgoing.rep)", "recipient": "\(outgoing.recipient.handle)", "day": "\(outgoing.date)",
+                "message_id": "\(outgoing.messageID)", "subject": "\(outgoing.message.subject)",
             ]
         )
     }
@@ -39,33 +177,22 @@ struct LogNotifier: Notifier {
 struct WebhookNotifier: Notifier {
     let url: String
     let secretFile: String
-    let client: HTTPClient
-    let timeout: TimeAmount
+    let http: HTTPPoster
 
-    func deliver(_ row: OutboxRow, now: Date) async throws {
+    func deliver(_ outgoing: Outgoing, now: Date) async throws {
         let key = try Self.readSecret(secretFile)
         let timestamp = String(Int64(now.timeIntervalSince1970))
-        let body = Data(row.payload.utf8)
-        var request = HTTPClientRequest(url: url)
-        request.method = .POST
-        request.headers.add(name: "Content-Type", value: "application/json")
-        request.headers.add(name: "User-Agent", value: "prospectd")
-        request.headers.add(name: "webhook-id", value: row.messageID)
-        request.headers.add(name: "webhook-timestamp", value: timestamp)
-        request.headers.add(name: "webhook-signature", value: Self.signature(id: row.messageID, timestamp: timestamp, body: body, key: key))
-        request.body = .bytes(ByteBuffer(bytes: body))
-        let response: HTTPClientResponse
-        do {
-            response = try await client.execute(request, timeout: timeout)
-            _ = try await response.body.collect(upTo: 64 * 1024)
-        } catch {
-            throw DeliveryFailure(permanent: false, description: "cannot reach \(Self.hostOf(url)): \(error)")
-        }
-        let code = Int(response.status.code)
-        guard !(200..<300).contains(code) else { return }
-        // 4xx means the receiver will never take it, except a timeout (408) or rate limit (429).
-        let permanent = (400..<500).contains(code) && code != 408 && code != 429
-        throw DeliveryFailure(permanent: permanent, description: "\(Self.hostOf(url)) answered \(code)")
+        let body = Data(outgoing.payload.utf8)
+        try await http.post(
+            url,
+            body: body,
+            headers: [
+                ("Content-Type", "application/json"),
+                ("webhook-id", outgoing.messageID),
+                ("webhook-timestamp", timestamp),
+                ("webhook-signature", Self.signature(id: outgoing.messageID, timestamp: timestamp, body: body, key: key)),
+            ]
+        )
     }
 
     /// `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`.
@@ -78,45 +205,61 @@ struct WebhookNotifier: Notifier {
 
     /// A Standard Webhooks secret: `whsec_` and base64.
     static func readSecret(_ path: String) throws -> SymmetricKey {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw DeliveryFailure(permanent: false, description: "cannot read the webhook secret_file \(path)")
-        }
-        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard trimmed.hasPrefix("whsec_"), let bytes = Data(base64Encoded: String(trimmed.dropFirst(6))), bytes.count >= 16 else {
+        let text = try readSecretFile(path, what: "webhook secret_file")
+        guard text.hasPrefix("whsec_"), let bytes = Data(base64Encoded: String(text.dropFirst(6))), bytes.count >= 16 else {
             throw DeliveryFailure(permanent: false, description: "the webhook secret_file \(path) does not hold whsec_<base64> of 16 or more bytes")
         }
         return SymmetricKey(data: bytes)
     }
-
-    /// The host only: URLs may carry tokens in their path, which must not reach logs.
-    static func hostOf(_ url: String) -> String { URL(string: url)?.host ?? "the receiver" }
 }
 
-/// A channel type later versions deliver; until then its rows fail with a clear reason.
-struct UnavailableNotifier: Notifier {
-    let type: String
+/// `type = "slack"`: a Slack (or Mattermost) incoming webhook, `{"text": …}` with the rep
+/// mentioned by member id when the roster has one.
+struct SlackNotifier: Notifier {
+    let url: String?
+    let urlFile: String?
+    let http: HTTPPoster
 
-    func deliver(_ row: OutboxRow, now: Date) async throws {
-        throw DeliveryFailure(permanent: true, description: "channel type '\(type)' is not available in this version of prospectd")
+    func deliver(_ outgoing: Outgoing, now: Date) async throws {
+        let target = try url ?? readSecretFile(urlFile ?? "", what: "slack url_file")
+        let body = try JSONSerialization.data(withJSONObject: ["text": outgoing.message.chat], options: [.sortedKeys])
+        try await http.post(target, body: body, headers: [("Content-Type", "application/json")])
     }
 }
 
-/// The notifier for each configured channel.
-func makeNotifiers(_ config: Config, client: HTTPClient, logger: Logger) -> [String: any Notifier] {
-    var out: [String: any Notifier] = [:]
-    for (name, channel) in config.channels {
-        let timeout = TimeAmount.seconds(Int64(channel.settings["timeout"].flatMap(Int.init) ?? 10))
-        switch channel.type {
-        case .log: out[name] = LogNotifier(channel: name, logger: logger)
-        case .webhook:
-            out[name] = WebhookNotifier(
-                url: channel.settings["url"] ?? "",
-                secretFile: channel.settings["secret_file"] ?? "",
-                client: client,
-                timeout: timeout
+/// `type = "ntfy"`: a push to the recipient's topic, at a higher priority for escalations.
+struct NtfyNotifier: Notifier {
+    let server: String
+    let defaultTopic: String?
+    let tokenFile: String?
+    let priority: String
+    let escalationPriority: String
+    let http: HTTPPoster
+
+    func deliver(_ outgoing: Outgoing, now: Date) async throws {
+        guard let topic = outgoing.recipient.ntfyTopic ?? defaultTopic else {
+            throw DeliveryFailure(
+                permanent: true,
+                description: "\(outgoing.recipient.handle) has no ntfy topic; set one with 'prospect admin rep update "
+                    + "\(outgoing.recipient.handle) --ntfy-topic TOPIC' or give the channel a 'topic'"
             )
-        default: out[name] = UnavailableNotifier(type: channel.type.rawValue)
         }
+        var headers = [
+            ("Content-Type", "text/plain; charset=utf-8"),
+            // Header values must be ASCII; ntfy decodes RFC 2047 encoded words.
+            ("Title", titleHeader(outgoing.message.subject)),
+            ("Priority", outgoing.type == .reminder || outgoing.type == .test ? priority : escalationPriority),
+            ("Tags", outgoing.type == .reminder || outgoing.type == .test ? "bell" : "warning"),
+            ("X-Message-Id", outgoing.messageID),
+        ]
+        if let tokenFile { headers.append(("Authorization", "Bearer " + (try readSecretFile(tokenFile, what: "ntfy token_file")))) }
+        let base = server.hasSuffix("/") ? String(server.dropLast()) : server
+        try await http.post("\(base)/\(topic)", body: Data(outgoing.message.text.utf8), headers: headers)
     }
-    return out
+
+    func titleHeader(_ subject: String) -> String {
+        let oneLine = subject.filter { !$0.isNewline }
+        return oneLine.unicodeScalars.allSatisfy({ $0.isASCII && $0.value >= 0x20 })
+            ? oneLine : MIMEWords.encode(oneLine).joined(separator: " ")
+    }
 }

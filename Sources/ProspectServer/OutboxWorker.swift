@@ -14,7 +14,7 @@ struct OutboxWorker: Service {
     let clock: any WallClock
     let logger: Logger
     let doorbell: Doorbell
-    let client: HTTPClient
+    let channels: ChannelKit
     let batch = 64
 
     func run() async throws {
@@ -38,7 +38,8 @@ struct OutboxWorker: Service {
 
     func deliver(_ rows: [OutboxRow]) async {
         let current = config.current
-        let notifiers = makeNotifiers(current, client: client, logger: logger)
+        let templates = config.templates
+        let notifiers = channels.notifiers(current)
         let concurrency = current.delivery.concurrency
         await withTaskGroup(of: Void.self) { group in
             var running = 0
@@ -48,18 +49,23 @@ struct OutboxWorker: Service {
                     running -= 1
                 }
                 running += 1
-                group.addTask { await attempt(row, notifier: notifiers[row.channel], settings: current.delivery) }
+                group.addTask {
+                    await attempt(row, notifier: notifiers[row.channel], outgoing: Outgoing.make(row, config: current, templates: templates), settings: current.delivery)
+                }
             }
         }
     }
 
-    func attempt(_ row: OutboxRow, notifier: (any Notifier)?, settings: DeliverySettings) async {
+    func attempt(_ row: OutboxRow, notifier: (any Notifier)?, outgoing: Outgoing?, settings: DeliverySettings) async {
         let now = clock.now
         do {
             guard let notifier else {
                 throw DeliveryFailure(permanent: true, description: "channel '\(row.channel)' is no longer configured")
             }
-            try await notifier.deliver(row, now: now)
+            guard let outgoing else {
+                throw DeliveryFailure(permanent: true, description: "the stored payload of this delivery cannot be read")
+            }
+            try await notifier.deliver(outgoing, now: now)
             try await store.markDelivered(id: row.id, now: clock.now)
             logger.info("delivered", metadata: ["id": "\(row.messageID)", "channel": "\(row.channel)", "step": "\(row.step)", "rep": "\(row.rep)"])
         } catch {

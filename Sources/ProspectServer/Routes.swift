@@ -75,5 +75,9 @@ func makeRouter(_ handlers: Handlers) -> Router<AppContext> {
     v1.delete("tokens/:handle") { _, context in
         try jsonResponse(try await handlers.revokeTokens(handle: try context.parameters.require("handle"), context))
     }
+    v1.post("channels/:name/test") { request, context in
+        let name = try context.parameters.require("name")
+        return try jsonResponse(try await handlers.testChannel(name: name, try await decodeBody(TestChannelRequest.self, from: request), context))
+    }
     return router
 }

@@ -13,7 +13,7 @@ public struct StoredPerson: Sendable, Hashable {
 extension Store {
     static let personColumns = """
         p.id, p.handle, p.name, p.email, p.timezone, m.handle AS manager, p.role, p.unix_user,
-        p.workdays, p.calendar, p.active, p.created_at
+        p.workdays, p.calendar, p.slack, p.ntfy_topic, p.active, p.created_at
         """
     static let personFrom = "person p LEFT JOIN person m ON m.id = p.manager_id"
 
@@ -39,6 +39,8 @@ extension Store {
                 unixUser: row["unix_user"],
                 workdays: parsedWorkdays,
                 calendar: row["calendar"],
+                slack: row["slack"],
+                ntfyTopic: row["ntfy_topic"],
                 active: row["active"]
             ),
             createdAt: Date(timeIntervalSince1970: Double(row["created_at"] as Int64))
@@ -210,22 +212,24 @@ extension Store {
             try db.execute(
                 sql: """
                     UPDATE person SET name = ?, email = ?, timezone = ?, manager_id = ?, role = ?, unix_user = ?,
-                        workdays = ?, calendar = ?, active = ? WHERE id = ?
+                        workdays = ?, calendar = ?, slack = ?, ntfy_topic = ?, active = ? WHERE id = ?
                     """,
                 arguments: [
                     person.name, person.email, person.timezone, managerID, person.role.rawValue, person.unixUser,
-                    workdays, person.calendar, person.active, existing.id,
+                    workdays, person.calendar, person.slack, person.ntfyTopic, person.active, existing.id,
                 ]
             )
         } else {
             try db.execute(
                 sql: """
-                    INSERT INTO person (handle, name, email, timezone, manager_id, role, unix_user, workdays, calendar, active, created_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO person (handle, name, email, timezone, manager_id, role, unix_user, workdays, calendar,
+                        slack, ntfy_topic, active, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
                     person.handle, person.name, person.email, person.timezone, managerID, person.role.rawValue,
-                    person.unixUser, workdays, person.calendar, person.active, Int64(now.timeIntervalSince1970),
+                    person.unixUser, workdays, person.calendar, person.slack, person.ntfyTopic, person.active,
+                    Int64(now.timeIntervalSince1970),
                 ]
             )
         }

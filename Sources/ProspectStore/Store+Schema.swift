@@ -113,6 +113,15 @@ extension Store {
                     """
             )
         }
+        migrator.registerMigration("v3-channels") { db in
+            try db.execute(
+                sql: """
+                    -- Where a person hears from the chat and push channels.
+                    ALTER TABLE person ADD COLUMN slack TEXT;
+                    ALTER TABLE person ADD COLUMN ntfy_topic TEXT;
+                    """
+            )
+        }
         return migrator
     }
 }

@@ -5,6 +5,7 @@ import ProspectCommandLine
 import ProspectConfig
 import ProspectCore
 import ProspectEngine
+import ProspectMessages
 import ProspectServer
 import ProspectStore
 
@@ -89,13 +90,20 @@ struct Run: AsyncParsableCommand {
             for error in errors.errors { FileHandle.standardError.write(Data("\(error)\n".utf8)) }
             Foundation.exit(1)
         }
+        let templates: MessageTemplates
+        switch MessageTemplates.load(directory: loaded.templatesDirectory) {
+        case .success(let t): templates = t
+        case .failure(let problems):
+            for problem in problems.problems { FileHandle.standardError.write(Data("\(problem)\n".utf8)) }
+            Foundation.exit(1)
+        }
         let clock: any WallClock = startClockAt.flatMap(ActivityTime.parseISO8601).map { ShiftedClock(startingAt: $0) } ?? SystemClock()
         logger.notice(
             "prospectd \(prospectdVersion) starting",
             metadata: ["config": "\(path ?? "embedded default")", "socket": "\(loaded.daemon.socket)"]
         )
         do {
-            try await Daemon(config: loaded, configPath: path, clock: clock, logger: logger).run()
+            try await Daemon(config: loaded, templates: templates, configPath: path, clock: clock, logger: logger).run()
         } catch let error as StoreOpenError {
             logger.critical("cannot start: \(error)")
             Foundation.exit(1)
@@ -126,11 +134,22 @@ struct CheckConfig: AsyncParsableCommand {
     func run() async throws {
         do {
             let c = try ConfigLoader.load(path: config)
+            var templateNote = "built-in templates"
+            switch MessageTemplates.load(directory: c.templatesDirectory) {
+            case .success(let t):
+                if !t.overrides.isEmpty { templateNote = "\(t.overrides.count) template\(t.overrides.count == 1 ? "" : "s") from \(c.templatesDirectory!)" }
+            case .failure(let problems):
+                for problem in problems.problems { FileHandle.standardError.write(Data("\(problem)\n".utf8)) }
+                let n = problems.problems.count
+                FileHandle.standardError.write(Data("\(config): \(n) template error\(n == 1 ? "" : "s")\n".utf8))
+                throw ExitCode(1)
+            }
             let counting = c.kinds.values.filter(\.counts).count
             var summary = "\(config): ok: \(c.kinds.count) kinds (\(counting) counting), minimum \(c.rule.minimumActions) a day"
             summary +=
                 ", \(c.ladder.count) ladder step\(c.ladder.count == 1 ? "" : "s"), \(c.channels.count) channel\(c.channels.count == 1 ? "" : "s")"
             summary += c.digest == nil ? ", no digest" : ", digests on"
+            summary += ", \(templateNote)"
             print(summary)
             await warnAboutUnaddressedSteps(c)
         } catch let error as ConfigErrors {

@@ -1,0 +1,54 @@
+import Foundation
+import ProspectAPI
+import ProspectCore
+import ProspectMessages
+
+extension Handlers {
+    /// `prospect admin test-channel NAME --to HANDLE`: one test message through the real channel,
+    /// outside the outbox. A failing channel is an answer, not an API error: its text comes back.
+    func testChannel(name: String, _ request: TestChannelRequest, _ context: AppContext) async throws -> TestChannelResponse {
+        let identity = try requireAdmin(context)
+        let config = config.current
+        guard let channel = config.channels[name] else {
+            let defined = config.channels.keys.sorted()
+            throw UserError(
+                .notFound,
+                "no channel '\(name)' in the configuration; "
+                    + (defined.isEmpty ? "define a [channels.NAME] table first" : "channels: \(defined.joined(separator: ", "))")
+            )
+        }
+        guard let recipient = try await store.person(handle: request.to)?.person else {
+            throw UserError(.notFound, "no one on the roster has handle '\(request.to)'; see 'prospect admin rep list'")
+        }
+        let now = clock.now
+        let notice = MessageVariables.testNotice(to: recipient, config: config, now: now)
+        let outgoing = Outgoing.make(
+            notice: notice,
+            payload: notice.json(),
+            messageID: "test_" + UUID().uuidString.lowercased(),
+            channel: name,
+            recipient: recipient,
+            config: config,
+            templates: self.config.templates
+        )
+        var failure: String? = nil
+        do {
+            try await channels.notifier(channel).deliver(outgoing, now: now)
+        } catch {
+            failure = (error as? DeliveryFailure)?.description ?? "\(error)"
+        }
+        logger.notice(
+            "test message",
+            metadata: ["channel": "\(name)", "to": "\(recipient.handle)", "by": "\(identity.actor)", "delivered": "\(failure == nil)"]
+        )
+        return TestChannelResponse(
+            channel: name,
+            type: channel.type.rawValue,
+            to: recipient.handle,
+            delivered: failure == nil,
+            error: failure,
+            messageID: outgoing.messageID,
+            subject: outgoing.message.subject
+        )
+    }
+}
