@@ -50,7 +50,7 @@ class Handler:
             "mail_from": envelope.mail_from,
             "rcpt_tos": envelope.rcpt_tos,
             "data": envelope.original_content.decode("utf-8", "replace"),
-            "tls": session.ssl is not None,
+            "tls": session.ssl is not None or server.transport.get_extra_info("ssl_object") is not None,
             "auth": session.auth_data.login.decode() if isinstance(session.auth_data, LoginPassword) else None,
         }
         with self.lock, open(self.args.out, "a", encoding="utf-8") as f:
@@ -88,10 +88,11 @@ def main():
                 and auth_data.login.decode() == user
                 and auth_data.password.decode() == password
             )
-            return AuthResult(success=ok)
+            return AuthResult(success=ok, handled=False, auth_data=auth_data)
 
         kwargs["authenticator"] = authenticator
-        kwargs["auth_require_tls"] = args.security != "none"
+        # With implicit TLS the whole session is encrypted; aiosmtpd only tracks STARTTLS.
+        kwargs["auth_require_tls"] = args.security == "starttls"
     if args.security == "starttls":
         kwargs["tls_context"] = context
         kwargs["require_starttls"] = True

@@ -2,7 +2,8 @@
 """A real HTTP receiver on loopback for prospectd's webhook tests.
 
 Verifies each request's Standard Webhooks signature and appends one JSON line per request to LOG:
-{"id", "timestamp", "valid", "status", "body"}. Until the Unix time given by --fail-until it answers
+{"id", "timestamp", "valid", "status", "body", "path", "headers", "raw"} (body is the parsed JSON,
+or null; raw is the body as text). Slack and ntfy deliveries land here too, unsigned. Until the Unix time given by --fail-until it answers
 500 (to exercise retries); after that 204.
 
     webhook-receiver.py PORT SECRET_FILE LOG [--fail-until UNIX_SECONDS]
@@ -41,7 +42,10 @@ class Handler(BaseHTTPRequestHandler):
         except ValueError:
             parsed = None
         with lock, open(log_path, "a") as log:
-            log.write(json.dumps({"id": msg_id, "timestamp": timestamp, "valid": valid, "status": status, "body": parsed}) + "\n")
+            headers = {k.lower(): v for k, v in self.headers.items() if k.lower() in ("title", "priority", "tags", "authorization", "content-type")}
+            record = {"id": msg_id, "timestamp": timestamp, "valid": valid, "status": status, "body": parsed,
+                      "path": self.path, "headers": headers, "raw": body.decode("utf-8", "replace")}
+            log.write(json.dumps(record) + "\n")
         self.send_response(status)
         self.send_header("Content-Length", "0")
         self.end_headers()

@@ -67,9 +67,8 @@ struct SMTPReplyDecoder: ByteToMessageDecoder {
             return .needMoreData
         }
         let length = newline - buffer.readerIndex + 1
-        var line = buffer.readString(length: length) ?? ""
-        while line.last == "\n" || line.last == "\r" { line.removeLast() }
-        let chars = Array(line.utf8)
+        var chars = buffer.readBytes(length: length) ?? []
+        while let last = chars.last, last == UInt8(ascii: "\n") || last == UInt8(ascii: "\r") { chars.removeLast() }
         guard chars.count >= 3, let code = Int(String(decoding: chars[0..<3], as: UTF8.self)) else {
             throw MailError(permanent: false, message: "the mail server sent something that is not an SMTP reply")
         }

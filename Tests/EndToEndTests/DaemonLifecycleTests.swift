@@ -112,7 +112,7 @@ final class NotifySocket {
             .appendingPathComponent("config/prospectd.toml").path
         let ok = try run(prospectd, ["check-config", "--config", example])
         #expect(ok.code == 0, "\(ok)")
-        #expect(ok.lines == ["\(example): ok: 8 kinds (6 counting), minimum 1 a day, 3 ladder steps, 3 channels, digests on"])
+        #expect(ok.lines == ["\(example): ok: 8 kinds (6 counting), minimum 1 a day, 3 ladder steps, 6 channels, digests on, built-in templates"])
 
         let bad = "/tmp/pd-bad-\(UUID().uuidString.prefix(8)).toml"
         defer { unlink(bad) }

@@ -64,6 +64,21 @@ func run(_ executable: String, _ arguments: [String], environment: [String: Stri
     )
 }
 
+/// A helper script of `scripts/` (a receiver), started with python3; stop it with SIGTERM.
+func startPython(_ arguments: [String]) throws -> Process {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["python3"] + arguments
+    try process.run()
+    return process
+}
+
+/// A file of `scripts/`.
+func script(_ name: String) -> String {
+    URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("scripts/\(name)").path
+}
+
 /// Polls until a process has gone (`waitUntilExit` can hang in corelibs Foundation).
 func waitForExit(_ process: Process, timeout: TimeInterval = 30) {
     let deadline = Date().addingTimeInterval(timeout)

@@ -17,15 +17,9 @@ final class Receiver {
     }
 
     func start(secretFile: String, failUntil: Date? = nil) throws {
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("scripts/webhook-receiver.py").path
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        var arguments = ["python3", script, String(port), secretFile, log]
+        var arguments = [script("webhook-receiver.py"), String(port), secretFile, log]
         if let failUntil { arguments += ["--fail-until", String(failUntil.timeIntervalSince1970)] }
-        process.arguments = arguments
-        try process.run()
-        self.process = process
+        self.process = try startPython(arguments)
         // Wait until it accepts connections.
         for _ in 0..<100 {
             if (try? run("/usr/bin/curl", ["-s", "-o", "/dev/null", "http://127.0.0.1:\(port)/"]))?.code == 0 { return }

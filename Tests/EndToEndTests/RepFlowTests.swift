@@ -94,12 +94,12 @@ import Glibc
         let exported = try daemon.prospect(["admin", "roster", "export"])
         #expect(
             exported.out == """
-                handle,name,email,timezone,manager,role,unix_user,workdays,calendar
-                alice,Alice Rep,alice@example.com,America/New_York,carol,rep,\(alice.name),,
-                bob,Bob Rep,bob@example.com,Asia/Kolkata,carol,rep,\(bob.name),,
-                carol,Carol Manager,carol@example.com,Europe/Copenhagen,,manager,\(carol.name),,
-                dave,Dave Rep,dave@example.com,UTC,erin,rep,,mon;tue;wed;thu,
-                erin,Erin Other,erin@example.com,UTC,,manager,,,
+                handle,name,email,timezone,manager,role,unix_user,workdays,calendar,slack,ntfy_topic
+                alice,Alice Rep,alice@example.com,America/New_York,carol,rep,\(alice.name),,,,
+                bob,Bob Rep,bob@example.com,Asia/Kolkata,carol,rep,\(bob.name),,,,
+                carol,Carol Manager,carol@example.com,Europe/Copenhagen,,manager,\(carol.name),,,,
+                dave,Dave Rep,dave@example.com,UTC,erin,rep,,mon;tue;wed;thu,,,
+                erin,Erin Other,erin@example.com,UTC,,manager,,,,,
 
                 """
         )
