@@ -48,7 +48,7 @@ enum BuiltInTemplates {
                 {{fix_command}}
             """,
         "escalation.chat": """
-            {{rep_name}} ({{mention}}) has {{count}}/{{minimum}} pipeline actions for {{day}}\
+            {{rep_name}} has {{count}}/{{minimum}} pipeline actions for {{day}}\
             {{#is_missed}}, and the day closed at {{deadline}}{{/is_missed}}{{#is_pending}}; the day closes at {{deadline}}{{/is_pending}}.\
             {{#many_misses}} {{consecutive_misses}} missed workdays in a row.{{/many_misses}}
             """,

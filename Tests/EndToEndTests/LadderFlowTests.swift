@@ -49,6 +49,15 @@ final class Receiver {
         }.sorted()
     }
 
+    func waitFor(requests count: Int, timeout: TimeInterval = 60) throws {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if requests.count >= count { return }
+            usleep(100_000)
+        }
+        throw HarnessError("expected \(count) requests, got \(requests)")
+    }
+
     func waitFor(accepted count: Int, timeout: TimeInterval = 60) throws {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
