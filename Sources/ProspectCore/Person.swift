@@ -110,7 +110,8 @@ public enum PersonField {
 
     /// A Slack or Mattermost member id, like `U024BE7LH`: letters and digits.
     public static func isValidSlackID(_ id: String) -> Bool {
-        (2...32).contains(id.count) && id.unicodeScalars.allSatisfy { ("A"..."Z").contains($0) || ("a"..."z").contains($0) || ("0"..."9").contains($0) }
+        (2...32).contains(id.count)
+            && id.unicodeScalars.allSatisfy { ("A"..."Z").contains($0) || ("a"..."z").contains($0) || ("0"..."9").contains($0) }
     }
 
     /// An ntfy topic: 1–64 letters, digits, `_` or `-`.

@@ -83,7 +83,15 @@ public struct MailMessage: Sendable {
     public var messageID: String
     public var date: Date
 
-    public init(from: MailAddress, to: MailAddress, subject: String, text: String, html: String?, messageID: String, date: Date)
+    public init(
+        from: MailAddress,
+        to: MailAddress,
+        subject: String,
+        text: String,
+        html: String?,
+        messageID: String,
+        date: Date
+    )
         throws
     {
         try MailError.rejectLineBreaks(subject, in: "subject")

@@ -195,7 +195,10 @@ private struct Conversation {
 
     mutating func authenticate(username: String, password: String, capabilities: [String]) async throws {
         if settings.security == .none && !["localhost", "127.0.0.1", "::1"].contains(settings.host) {
-            throw MailError(permanent: true, message: "refusing to send the SMTP password unencrypted to \(settings.host); use security = \"starttls\" or \"tls\"")
+            throw MailError(
+                permanent: true,
+                message: "refusing to send the SMTP password unencrypted to \(settings.host); use security = \"starttls\" or \"tls\""
+            )
         }
         let mechanisms = capabilities.filter { $0.uppercased().hasPrefix("AUTH") }
             .flatMap { $0.uppercased().split(whereSeparator: { $0 == " " || $0 == "=" }).dropFirst().map(String.init) }

@@ -5,21 +5,21 @@ enum BuiltInTemplates {
     static let all: [String: String] = [
         "reminder.subject": "{{rep_first_name}}, one pipeline action before {{deadline}}",
         "reminder.text": """
-            Hi {{rep_first_name}},
+        Hi {{rep_first_name}},
 
-            You have logged {{count}} of {{minimum}} pipeline-building action{{^one_minimum}}s{{/one_minimum}} for {{day}}. \
-            The day closes at {{deadline}}.
+        You have logged {{count}} of {{minimum}} pipeline-building action{{^one_minimum}}s{{/one_minimum}} for {{day}}. \
+        The day closes at {{deadline}}.
 
-            One cold call, an email to a lost deal or a referral ask is enough. When it is done:
+        One cold call, an email to a lost deal or a referral ask is enough. When it is done:
 
-                {{fix_command}}
+            {{fix_command}}
 
-            Thank you. Every action today is a deal next quarter.
-            """,
+        Thank you. Every action today is a deal next quarter.
+        """,
         "reminder.chat": """
-            {{mention}} you have {{count}}/{{minimum}} pipeline actions for {{day}}; the day closes at {{deadline}}. \
-            One call is enough: `{{fix_command}}`
-            """,
+        {{mention}} you have {{count}}/{{minimum}} pipeline actions for {{day}}; the day closes at {{deadline}}. \
+        One call is enough: `{{fix_command}}`
+        """,
         "reminder.html": html(
             heading: "One pipeline action before {{deadline}}",
             body: """
@@ -30,28 +30,28 @@ enum BuiltInTemplates {
                 """
         ),
         "escalation.subject": """
-            {{#is_missed}}{{rep_name}} missed the pipeline action on {{day}}{{/is_missed}}\
-            {{#is_pending}}{{rep_name}} has no pipeline action yet today{{/is_pending}}
-            """,
+        {{#is_missed}}{{rep_name}} missed the pipeline action on {{day}}{{/is_missed}}\
+        {{#is_pending}}{{rep_name}} has no pipeline action yet today{{/is_pending}}
+        """,
         "escalation.text": """
-            Hi {{recipient_first_name}},
+        Hi {{recipient_first_name}},
 
-            {{rep_name}} logged {{count}} of {{minimum}} pipeline-building action{{^one_minimum}}s{{/one_minimum}} for {{day}}; \
-            {{#is_missed}}the day closed at {{deadline}}.{{/is_missed}}{{#is_pending}}the day closes at {{deadline}}.{{/is_pending}}
-            {{#many_misses}}
-            That is {{consecutive_misses}} missed workdays in a row.
-            {{/many_misses}}
+        {{rep_name}} logged {{count}} of {{minimum}} pipeline-building action{{^one_minimum}}s{{/one_minimum}} for {{day}}; \
+        {{#is_missed}}the day closed at {{deadline}}.{{/is_missed}}{{#is_pending}}the day closes at {{deadline}}.{{/is_pending}}
+        {{#many_misses}}
+        That is {{consecutive_misses}} missed workdays in a row.
+        {{/many_misses}}
 
-            A short word today keeps next quarter's pipeline from drying up. \
-            {{rep_first_name}} can still log it{{#is_missed}} until {{late_grace}} on the next workday{{/is_missed}} with:
+        A short word today keeps next quarter's pipeline from drying up. \
+        {{rep_first_name}} can still log it{{#is_missed}} until {{late_grace}} on the next workday{{/is_missed}} with:
 
-                {{fix_command}}
-            """,
+            {{fix_command}}
+        """,
         "escalation.chat": """
-            {{rep_name}} has {{count}}/{{minimum}} pipeline actions for {{day}}\
-            {{#is_missed}}, and the day closed at {{deadline}}{{/is_missed}}{{#is_pending}}; the day closes at {{deadline}}{{/is_pending}}.\
-            {{#many_misses}} {{consecutive_misses}} missed workdays in a row.{{/many_misses}}
-            """,
+        {{rep_name}} has {{count}}/{{minimum}} pipeline actions for {{day}}\
+        {{#is_missed}}, and the day closed at {{deadline}}{{/is_missed}}{{#is_pending}}; the day closes at {{deadline}}{{/is_pending}}.\
+        {{#many_misses}} {{consecutive_misses}} missed workdays in a row.{{/many_misses}}
+        """,
         "escalation.html": html(
             heading: "{{rep_name}}: {{count}} of {{minimum}} pipeline actions for {{day}}",
             body: """
@@ -66,21 +66,21 @@ enum BuiltInTemplates {
         ),
         "skip-level.subject": "{{rep_name}} has missed {{consecutive_misses}} workdays in a row",
         "skip-level.text": """
-            Hi {{recipient_first_name}},
+        Hi {{recipient_first_name}},
 
-            {{rep_name}}, on {{manager_name}}'s team, has gone {{consecutive_misses}} workdays in a row without a \
-            pipeline-building action; the latest was {{day}}, which closed at {{deadline}}.
+        {{rep_name}}, on {{manager_name}}'s team, has gone {{consecutive_misses}} workdays in a row without a \
+        pipeline-building action; the latest was {{day}}, which closed at {{deadline}}.
 
-            {{manager_first_name}} has heard about each day. A word with {{manager_first_name}} this week can turn it around \
-            before the pipeline shows it.
+        {{manager_first_name}} has heard about each day. A word with {{manager_first_name}} this week can turn it around \
+        before the pipeline shows it.
 
-            {{rep_first_name}} logs an action with:
+        {{rep_first_name}} logs an action with:
 
-                {{fix_command}}
-            """,
+            {{fix_command}}
+        """,
         "skip-level.chat": """
-            {{rep_name}} ({{manager_name}}'s team) has missed {{consecutive_misses}} workdays in a row; the latest was {{day}}.
-            """,
+        {{rep_name}} ({{manager_name}}'s team) has missed {{consecutive_misses}} workdays in a row; the latest was {{day}}.
+        """,
         "skip-level.html": html(
             heading: "{{rep_name}}: {{consecutive_misses}} missed workdays in a row",
             body: """
@@ -93,14 +93,14 @@ enum BuiltInTemplates {
         ),
         "test.subject": "prospectd test message through {{channel}}",
         "test.text": """
-            Hi {{recipient_first_name}},
+        Hi {{recipient_first_name}},
 
-            This is a test message from prospectd through the channel '{{channel}}'. If you can read it, the channel works.
+        This is a test message from prospectd through the channel '{{channel}}'. If you can read it, the channel works.
 
-            Reminders look like this command, which logs a pipeline action:
+        Reminders look like this command, which logs a pipeline action:
 
-                {{fix_command}}
-            """,
+            {{fix_command}}
+        """,
         "test.chat": "{{mention}} test message from prospectd through the channel '{{channel}}': it works.",
         "test.html": html(
             heading: "prospectd test message",

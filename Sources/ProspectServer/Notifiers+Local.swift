@@ -46,7 +46,8 @@ struct CommandNotifier: Notifier {
         }
         guard process.terminationReason == .exit, process.terminationStatus == 0 else {
             let stderr = ((try? String(contentsOf: errors, encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
-            let how = process.terminationReason == .exit ? "exited with \(process.terminationStatus)" : "was killed by signal \(process.terminationStatus)"
+            let how =
+                process.terminationReason == .exit ? "exited with \(process.terminationStatus)" : "was killed by signal \(process.terminationStatus)"
             // sysexits: the data or the user is wrong; trying again will not help.
             let permanent = process.terminationReason == .exit && [65, 67].contains(process.terminationStatus)
             throw DeliveryFailure(permanent: permanent, description: "\(program) \(how)\(stderr.isEmpty ? "" : ": \(String(stderr.suffix(800)))")")

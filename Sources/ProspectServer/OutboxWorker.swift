@@ -50,7 +50,12 @@ struct OutboxWorker: Service {
                 }
                 running += 1
                 group.addTask {
-                    await attempt(row, notifier: notifiers[row.channel], outgoing: Outgoing.make(row, config: current, templates: templates), settings: current.delivery)
+                    await attempt(
+                        row,
+                        notifier: notifiers[row.channel],
+                        outgoing: Outgoing.make(row, config: current, templates: templates),
+                        settings: current.delivery
+                    )
                 }
             }
         }

@@ -137,7 +137,9 @@ struct CheckConfig: AsyncParsableCommand {
             var templateNote = "built-in templates"
             switch MessageTemplates.load(directory: c.templatesDirectory) {
             case .success(let t):
-                if !t.overrides.isEmpty { templateNote = "\(t.overrides.count) template\(t.overrides.count == 1 ? "" : "s") from \(c.templatesDirectory!)" }
+                if !t.overrides.isEmpty {
+                    templateNote = "\(t.overrides.count) template\(t.overrides.count == 1 ? "" : "s") from \(c.templatesDirectory!)"
+                }
             case .failure(let problems):
                 for problem in problems.problems { FileHandle.standardError.write(Data("\(problem)\n".utf8)) }
                 let n = problems.problems.count

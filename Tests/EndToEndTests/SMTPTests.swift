@@ -12,7 +12,14 @@ final class SMTPReceiver {
     let port: Int
     let process: Process
 
-    init(folder: URL, security: String = "none", certificate: Certificate? = nil, auth: String? = nil, refuse: String? = nil, defer: String? = nil)
+    init(
+        folder: URL,
+        security: String = "none",
+        certificate: Certificate? = nil,
+        auth: String? = nil,
+        refuse: String? = nil,
+        defer: String? = nil
+    )
         throws
     {
         let name = "smtp-\(UUID().uuidString.prefix(6))"

@@ -77,7 +77,11 @@ import Testing
             Issue.record("expected a failure")
             return
         }
-        #expect(errors.problems == ["line 1: the header lacks email; expected handle,name,email,timezone,manager,role,unix_user,workdays,calendar,slack,ntfy_topic"])
+        #expect(
+            errors.problems == [
+                "line 1: the header lacks email; expected handle,name,email,timezone,manager,role,unix_user,workdays,calendar,slack,ntfy_topic"
+            ]
+        )
         guard case .failure(let empty) = RosterCSV.parse("") else {
             Issue.record("expected a failure")
             return

@@ -91,14 +91,22 @@ import Testing
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("pd-templates-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
-        try "Pipeline check for {{rep_first_name}}\n".write(to: folder.appendingPathComponent("reminder.subject.mustache"), atomically: true, encoding: .utf8)
+        try "Pipeline check for {{rep_first_name}}\n".write(
+            to: folder.appendingPathComponent("reminder.subject.mustache"),
+            atomically: true,
+            encoding: .utf8
+        )
         let loaded = try MessageTemplates.load(directory: folder.path).get()
         #expect(loaded.overrides.count == 1)
         let erin = Person(handle: "dana", name: "Dana Doe", email: "dana@example.com", timezone: "UTC")
         let vars = MessageVariables.of(notice(audience: "rep"), recipient: erin, channel: "email", config: config)
         #expect(loaded.render(.reminder, vars).subject == "Pipeline check for Dana")
 
-        try "Hi {{rep_name}}\n{{#is_missed}}late\n".write(to: folder.appendingPathComponent("escalation.text.mustache"), atomically: true, encoding: .utf8)
+        try "Hi {{rep_name}}\n{{#is_missed}}late\n".write(
+            to: folder.appendingPathComponent("escalation.text.mustache"),
+            atomically: true,
+            encoding: .utf8
+        )
         try "Hi {{rep_nmae}}\n".write(to: folder.appendingPathComponent("reminder.text.mustache"), atomically: true, encoding: .utf8)
         try "x".write(to: folder.appendingPathComponent("remindr.text.mustache"), atomically: true, encoding: .utf8)
         let problems = try #require(MessageTemplates.load(directory: folder.path).failure)
@@ -107,8 +115,15 @@ import Testing
         #expect(problems.problems[0].hasPrefix("\(p)/escalation.text.mustache:"), "\(problems)")
         #expect(problems.problems[0].hasSuffix("a section is never closed"), "\(problems)")
         #expect(problems.problems[1].hasPrefix("\(p)/reminder.text.mustache:1: unknown variable 'rep_nmae'; known: "), "\(problems)")
-        #expect(problems.problems[2] == "\(p)/remindr.text.mustache: unknown template name 'remindr.text'; expected (reminder|escalation|skip-level|test).(subject|text|html|chat).mustache")
-        #expect(MessageTemplates.load(directory: p + "/missing").failure?.problems == ["\(p)/missing: cannot read the templates directory; check that it exists and is readable"])
+        #expect(
+            problems.problems[2]
+                == "\(p)/remindr.text.mustache: unknown template name 'remindr.text'; expected (reminder|escalation|skip-level|test).(subject|text|html|chat).mustache"
+        )
+        #expect(
+            MessageTemplates.load(directory: p + "/missing").failure?.problems == [
+                "\(p)/missing: cannot read the templates directory; check that it exists and is readable"
+            ]
+        )
     }
 
     @Test func aNoticeRoundTripsThroughTheOutboxPayload() {
