@@ -139,6 +139,25 @@ final class NotifySocket {
 
                 """
         )
+        // A template that does not parse, or names a variable that does not exist, is caught up front.
+        let templates = "/tmp/pd-templates-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: templates, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: templates) }
+        try "Hi {{rep_first_name}},\n\n{{deadlin}} is near.\n".write(toFile: "\(templates)/reminder.text.mustache", atomically: true, encoding: .utf8)
+        try "{{rep_name}} {{#is_missed}}missed\n".write(toFile: "\(templates)/escalation.subject.mustache", atomically: true, encoding: .utf8)
+        try "[rule]\ncounting_kinds = [\"call\"]\n[kinds.call]\nlabel = \"Cold call\"\n[templates]\ndirectory = \"\(templates)\"\n"
+            .write(toFile: bad, atomically: true, encoding: .utf8)
+        let badTemplates = try run(prospectd, ["check-config", "--config", bad])
+        #expect(badTemplates.code == 1)
+        let lines = badTemplates.err.split(separator: "\n").map(String.init)
+        #expect(lines.count == 3, "\(badTemplates)")
+        #expect(lines.first?.hasPrefix("\(templates)/escalation.subject.mustache:") == true, "\(badTemplates)")
+        #expect(
+            lines.dropFirst().first?.hasPrefix("\(templates)/reminder.text.mustache:3: unknown variable 'deadlin'; known:") == true,
+            "\(badTemplates)"
+        )
+        #expect(lines.last == "\(bad): 2 template errors")
+
         let missing = try run(prospectd, ["check-config", "--config", "/nonexistent.toml"])
         #expect(missing.code == 1 && missing.err.hasPrefix("/nonexistent.toml: does not exist"), "\(missing)")
         #expect(try run(prospectd, ["version"]).out == "prospectd 0.1.0\n")

@@ -112,6 +112,56 @@ let minimal = """
         )
     }
 
+    @Test func checksTheShapeOfChannelValuesWithTheirLines() {
+        let found = errors(
+            minimal + """
+
+                [channels.email]
+                type = "smtp"
+                host = "smtp.example.com"
+                port = 70000
+                security = "ssl"
+                from = "Prospecting prospectd.example.com"
+                [channels.push]
+                type = "ntfy"
+                server = "ntfy.sh"
+                escalation_priority = 9
+                [channels.chat]
+                type = "slack"
+                url_file = "/etc/prospectd/slack.url"
+                timeout = 0
+                [templates]
+                directory = ""
+                """
+        )
+        #expect(
+            found == [
+                "test.toml:18: channels.chat.timeout: '0' is not a timeout; expected whole seconds from 1 to 600",
+                "test.toml:8: channels.email.port: '70000' is not a port; expected 1 to 65535",
+                "test.toml:9: channels.email.security: 'ssl' is not a mode; expected \"starttls\", \"tls\" or \"none\"",
+                "test.toml:10: channels.email.from: 'Prospecting prospectd.example.com' is not a sender; expected \"Name <address@example.com>\" or a bare address",
+                "test.toml:13: channels.push.server: expected an http:// or https:// URL",
+                "test.toml:14: channels.push.escalation_priority: '9' is not an ntfy priority; expected 1 (min) to 5 (max)",
+                "test.toml:20: templates.directory: is empty; expected a directory of TYPE.PART.mustache files",
+            ],
+            "\(found)"
+        )
+    }
+
+    @Test func aCredentialsDirectoryIsFilledInFromTheEnvironment() throws {
+        let config = try ConfigLoader.parse(
+            minimal
+                + "\n[channels.email]\ntype = \"smtp\"\nhost = \"h\"\nfrom = \"a@example.com\"\npassword_file = \"${CREDENTIALS_DIRECTORY}/smtp.password\"\n",
+            source: "test.toml"
+        )
+        let email = try #require(config.channels["email"])
+        #expect(
+            email.filePath("password_file", environment: ["CREDENTIALS_DIRECTORY": "/run/credentials/prospectd.service"])
+                == "/run/credentials/prospectd.service/smtp.password"
+        )
+        #expect(email.filePath("password_file", environment: [:]) == "${CREDENTIALS_DIRECTORY}/smtp.password")
+    }
+
     @Test func refusesInlineSecretsAndMissingChannelKeys() {
         let found = errors(
             minimal + """
