@@ -149,11 +149,7 @@ import Glibc
     }
 
     func waitForFile(_ path: String, timeout: TimeInterval = 30) throws -> String {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            if let text = try? String(contentsOfFile: path, encoding: .utf8), !text.isEmpty { return text }
-            usleep(100_000)
-        }
-        throw HarnessError("\(path) never appeared")
+        try poll(timeout: timeout, "\(path) never appeared") { !((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").isEmpty }
+        return try String(contentsOfFile: path, encoding: .utf8)
     }
 }

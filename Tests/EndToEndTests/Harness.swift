@@ -73,6 +73,16 @@ func startPython(_ arguments: [String]) throws -> Process {
     return process
 }
 
+/// Polls `done` every 100 ms until it holds, or fails with `failure` after `timeout`.
+func poll(timeout: TimeInterval, _ failure: @autoclosure () -> String, until done: () -> Bool) throws {
+    let deadline = Date().addingTimeInterval(timeout)
+    while Date() < deadline {
+        if done() { return }
+        usleep(100_000)
+    }
+    throw HarnessError(failure())
+}
+
 /// A file of `scripts/`.
 func script(_ name: String) -> String {
     URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()

@@ -50,21 +50,11 @@ final class Receiver {
     }
 
     func waitFor(requests count: Int, timeout: TimeInterval = 60) throws {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            if requests.count >= count { return }
-            usleep(100_000)
-        }
-        throw HarnessError("expected \(count) requests, got \(requests)")
+        try poll(timeout: timeout, "expected \(count) requests, got \(requests)") { requests.count >= count }
     }
 
     func waitFor(accepted count: Int, timeout: TimeInterval = 60) throws {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            if accepted.count >= count { return }
-            usleep(100_000)
-        }
-        throw HarnessError("expected \(count) accepted webhooks, got \(accepted): \(requests)")
+        try poll(timeout: timeout, "expected \(count) accepted webhooks, got \(accepted): \(requests)") { accepted.count >= count }
     }
 
     deinit { stop() }

@@ -51,13 +51,8 @@ final class SMTPReceiver {
     }
 
     func waitFor(_ count: Int, timeout: TimeInterval = 60) throws -> [ReceivedMail] {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            let now = messages
-            if now.count >= count { return now }
-            usleep(100_000)
-        }
-        throw HarnessError("expected \(count) mails, got \(messages.count)")
+        try poll(timeout: timeout, "expected \(count) mails, got \(messages.count)") { messages.count >= count }
+        return messages
     }
 
     deinit {
