@@ -374,3 +374,66 @@ public struct TestChannelResponse: Codable, Sendable {
         case messageID = "message_id"
     }
 }
+
+/// `POST /v1/team/ack`: the manager took stock today.
+public struct AckResponse: Codable, Sendable {
+    public var manager: String
+    public var date: LocalDate
+    public var at: Date
+
+    public init(manager: String, date: LocalDate, at: Date) {
+        self.manager = manager
+        self.date = date
+        self.at = at
+    }
+}
+
+/// `POST /v1/pipeline`: a pipeline snapshot for oneself, or for a report (`rep`).
+public struct PipelineRequest: Codable, Sendable {
+    public var rep: String?
+    public var openDeals: Int
+    public var value: Double
+
+    public init(rep: String?, openDeals: Int, value: Double) {
+        self.rep = rep
+        self.openDeals = openDeals
+        self.value = value
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case rep, value
+        case openDeals = "open_deals"
+    }
+}
+
+/// The snapshot as recorded.
+public struct PipelineResponse: Codable, Sendable {
+    public var rep: String
+    public var snapshot: PipelineSnapshot
+
+    public init(rep: String, snapshot: PipelineSnapshot) {
+        self.rep = rep
+        self.snapshot = snapshot
+    }
+}
+
+/// `POST /v1/import/activities`: what a CRM import did.
+public struct ImportResponse: Codable, Sendable {
+    public var rows: Int
+    public var added: Int
+    /// Rows imported before (the same rep, kind, time, note and value): skipped.
+    public var alreadyPresent: Int
+    public var reps: Int
+
+    public init(rows: Int, added: Int, alreadyPresent: Int, reps: Int) {
+        self.rows = rows
+        self.added = added
+        self.alreadyPresent = alreadyPresent
+        self.reps = reps
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case rows, added, reps
+        case alreadyPresent = "already_present"
+    }
+}

@@ -6,7 +6,7 @@ import ProspectCore
 struct Admin: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Manage the roster and API tokens (admins).",
-        subcommands: [RepCommands.self, Roster.self, Token.self, TestChannel.self]
+        subcommands: [RepCommands.self, Roster.self, Token.self, TestChannel.self, ImportCommands.self]
     )
 }
 

@@ -116,12 +116,22 @@ struct Client {
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }()
 
-    func send(_ method: HTTPMethod, _ path: String, body: Data? = nil, contentType: String = "application/json") async throws -> Data {
+    func send(
+        _ method: HTTPMethod,
+        _ path: String,
+        body: Data? = nil,
+        contentType: String = "application/json",
+        progress: (@Sendable (Int) -> Void)? = nil
+    ) async throws -> Data {
         var request = HTTPClientRequest(url: endpoint.url(path))
         request.method = method
         if let body {
             request.headers.add(name: "Content-Type", value: contentType)
-            request.body = .bytes(ByteBuffer(bytes: body))
+            if let progress {
+                request.body = .stream(Chunks(data: body, progress: progress), length: .known(Int64(body.count)))
+            } else {
+                request.body = .bytes(ByteBuffer(bytes: body))
+            }
         }
         if case .server(_, let token) = endpoint.transport, let token {
             request.headers.add(name: "Authorization", value: "Bearer \(token)")
@@ -180,4 +190,29 @@ func outcome<T>(_ body: () async throws -> T) async -> Result<T, CLIError> {
     do { return .success(try await body()) } catch let error as CLIError { return .failure(error) } catch {
         return .failure(.failure("\(error)"))
     }
+}
+
+/// A body sent in 64 KiB pieces, reporting how much has gone (for a progress bar).
+struct Chunks: AsyncSequence, Sendable {
+    typealias Element = ByteBuffer
+    let data: Data
+    let progress: @Sendable (Int) -> Void
+
+    struct AsyncIterator: AsyncIteratorProtocol {
+        let data: Data
+        let progress: @Sendable (Int) -> Void
+        var offset = 0
+
+        mutating func next() async -> ByteBuffer? {
+            guard offset < data.count else { return nil }
+            let end = Swift.min(offset + 65_536, data.count)
+            defer {
+                offset = end
+                progress(end)
+            }
+            return ByteBuffer(bytes: data[data.startIndex + offset..<data.startIndex + end])
+        }
+    }
+
+    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(data: data, progress: progress) }
 }

@@ -106,6 +106,19 @@ enum Format {
         return lines
     }
 
+    /// One day of a heatmap.
+    static func cell(_ state: DayState, count: Int, style: Style) -> String {
+        switch state {
+        case .met: style.green("■")
+        case .metLate: style.green("▣")
+        case .missed: style.red("□")
+        case .pending: style.yellow("◌")
+        case .off: style.dim(count > 0 ? "•" : "·")
+        }
+    }
+
+    static let legend = "■ met  ▣ met late  □ missed  ◌ today, open  · off"
+
     /// A calendar heatmap, one row per weekday, one column per week, oldest week first.
     static func heatmap(_ days: [HistoryDay], style: Style) -> [String] {
         guard let first = days.first else { return [] }
@@ -121,19 +134,11 @@ enum Format {
                     line += "  "
                     continue
                 }
-                let cell: String
-                switch day.state {
-                case .met: cell = style.green("■")
-                case .metLate: cell = style.green("▣")
-                case .missed: cell = style.red("□")
-                case .pending: cell = style.yellow("◌")
-                case .off: cell = style.dim(day.count > 0 ? "•" : "·")
-                }
-                line += " " + cell
+                line += " " + cell(day.state, count: day.count, style: style)
             }
             lines.append(line)
         }
-        lines.append("     ■ met  ▣ met late  □ missed  ◌ today, open  · off")
+        lines.append("     " + legend)
         return lines
     }
 }

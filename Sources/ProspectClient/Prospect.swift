@@ -15,7 +15,8 @@ public struct Prospect: AsyncParsableCommand {
             """,
         version: "0.1.0",
         subcommands: [
-            Log.self, Status.self, History.self, Undo.self, Away.self, Kinds.self, Schedule.self, Admin.self,
+            Log.self, Status.self, History.self, Undo.self, Away.self, Kinds.self, Schedule.self, Team.self, Report.self,
+            Pipeline.self, Admin.self,
         ]
     )
 

@@ -12,6 +12,10 @@ public struct Config: Sendable {
     public var calendars: [String: Set<LocalDate>]
     public var channels: [String: ChannelSettings]
     public var delivery: DeliverySettings
+    /// `[alarm]`: the sales-trap window and thresholds.
+    public var alarm: AlarmSettings
+    /// `[import.kinds]`: a CRM's activity types mapped to kinds, for `admin import activities`.
+    public var importKinds: [String: String]
     /// `[templates] directory`: files that replace built-in message texts.
     public var templatesDirectory: String?
     /// Where it was read from, for messages.

@@ -5,7 +5,11 @@ import TOMLKit
 /// One method per section of the file.
 extension Reader {
     mutating func read(_ root: TOMLTable) -> Config? {
-        checkKeys(root, "", allowed: ["daemon", "rule", "kinds", "ladder", "digest", "calendars", "channels", "delivery", "templates"])
+        checkKeys(
+            root,
+            "",
+            allowed: ["daemon", "rule", "kinds", "ladder", "digest", "calendars", "channels", "delivery", "templates", "alarm", "import"]
+        )
         let daemon = readDaemon(subtable(root, "daemon", "") ?? TOMLTable())
         let channels = readChannels(subtable(root, "channels", "") ?? TOMLTable())
         let kindsTable = subtable(root, "kinds", "")
@@ -35,6 +39,8 @@ extension Reader {
             calendars: calendars,
             channels: channels,
             delivery: readDelivery(subtable(root, "delivery", "") ?? TOMLTable()),
+            alarm: readAlarm(subtable(root, "alarm", "") ?? TOMLTable(), channels: channels),
+            importKinds: readImport(subtable(root, "import", "") ?? TOMLTable(), kinds: kinds),
             templatesDirectory: subtable(root, "templates", "").flatMap { readTemplates($0) },
             source: source
         )
@@ -154,7 +160,7 @@ extension Reader {
                 fail(path, "expected a table, found \(element.type)")
                 continue
             }
-            checkKeys(t, path, allowed: ["name", "at", "audience", "after_misses", "channels"])
+            checkKeys(t, path, allowed: ["name", "at", "audience", "after_misses", "channels", "unless"])
             let name = string(t, "name", path)
             if name == nil, t["name"] == nil { fail("\(path).name", "missing: every step needs a name") }
             if let name {
@@ -181,11 +187,29 @@ extension Reader {
                 }
             }
             let afterMisses = int(t, "after_misses", path, range: 1...365)
+            var unlessAcknowledged = false
+            if let text = string(t, "unless", path) {
+                if text != "acknowledged" {
+                    fail("\(path).unless", "'\(text)' is not a condition; the only one is \"acknowledged\" (prospect team --ack)")
+                } else if audience == .rep {
+                    fail("\(path).audience", "a step with unless = \"acknowledged\" is about a manager; set audience = \"manager\" (their manager)")
+                } else {
+                    unlessAcknowledged = true
+                }
+                if afterMisses != nil { fail("\(path).after_misses", "does not apply to a step with unless = \"acknowledged\"") }
+            }
             let stepChannels = strings(t, "channels", path)
             checkChannels(stepChannels, path, channels: channels)
             if let name, let at {
                 steps.append(
-                    LadderStep(name: name, at: at, audience: audience, afterMisses: afterMisses, channels: stepChannels ?? [])
+                    LadderStep(
+                        name: name,
+                        at: at,
+                        audience: audience,
+                        afterMisses: afterMisses,
+                        channels: stepChannels ?? [],
+                        unlessAcknowledged: unlessAcknowledged
+                    )
                 )
             }
         }
@@ -310,6 +334,37 @@ extension Reader {
                 fail("\(path).from", "'\(from)' is not a sender; expected \"Name <address@example.com>\" or a bare address")
             }
         }
+    }
+
+    mutating func readAlarm(_ t: TOMLTable, channels: [String: ChannelSettings]) -> AlarmSettings {
+        checkKeys(t, "alarm", allowed: ["window_days", "pipeline_drop", "prospecting_drop", "channels"])
+        var settings = AlarmSettings()
+        settings.windowDays = int(t, "window_days", "alarm", range: 7...365) ?? settings.windowDays
+        if let drop = int(t, "pipeline_drop", "alarm", range: 1...100) { settings.pipelineDrop = Double(drop) / 100 }
+        if let drop = int(t, "prospecting_drop", "alarm", range: 1...100) { settings.prospectingDrop = Double(drop) / 100 }
+        if t["channels"] != nil {
+            let names = strings(t, "channels", "alarm")
+            checkChannels(names, "alarm", channels: channels)
+            settings.channels = names ?? []
+        }
+        return settings
+    }
+
+    mutating func readImport(_ t: TOMLTable, kinds: [String: ActivityKind]) -> [String: String] {
+        checkKeys(t, "import", allowed: ["kinds"])
+        guard let table = subtable(t, "kinds", "import") else { return [:] }
+        var map: [String: String] = [:]
+        for key in table.keys.sorted() {
+            guard let kind = string(table, key, "import.kinds") else { continue }
+            if kinds[kind] == nil {
+                fail(
+                    "import.kinds.\(key)",
+                    "maps to kind '\(kind)', which is not defined; defined kinds: \(kinds.keys.sorted().joined(separator: ", "))"
+                )
+            }
+            map[key.lowercased()] = kind
+        }
+        return map
     }
 
     mutating func readTemplates(_ t: TOMLTable) -> String? {

@@ -98,17 +98,6 @@ public struct DayEvaluator: Sendable {
     /// Consecutive workdays met (late counts), ending today when today is met, else yesterday's workday.
     /// Looks back no further than `since`.
     public func streak(now: Date, since: LocalDate) -> Int {
-        let today = calendar.zone.localDate(of: now)
-        var streak = 0
-        var day: LocalDate? = today
-        if calendar.isWorkday(today) {
-            if count(on: today, loggedBy: now) >= rule.minimumActions { streak = 1 }
-        }
-        day = calendar.previousWorkday(before: today)
-        while let d = day, d >= since, count(on: d, loggedBy: now) >= rule.minimumActions {
-            streak += 1
-            day = calendar.previousWorkday(before: d)
-        }
-        return streak
+        streak(asOf: calendar.zone.localDate(of: now), now: now, since: since)
     }
 }

@@ -21,13 +21,18 @@ public struct LadderStep: Sendable, Hashable {
     /// Only on the N-th or later consecutive missed workday.
     public var afterMisses: Int?
     public var channels: [String]
+    /// `unless = "acknowledged"`: a take-stock step about each manager of reps, due in the
+    /// manager's zone on their workdays; it fires unless they ran `prospect team --ack` that day,
+    /// and its audience counts from the manager (`manager` is the manager's manager).
+    public var unlessAcknowledged: Bool
 
-    public init(name: String, at: At, audience: Audience, afterMisses: Int? = nil, channels: [String]) {
+    public init(name: String, at: At, audience: Audience, afterMisses: Int? = nil, channels: [String], unlessAcknowledged: Bool = false) {
         self.name = name
         self.at = at
         self.audience = audience
         self.afterMisses = afterMisses
         self.channels = channels
+        self.unlessAcknowledged = unlessAcknowledged
     }
 
     /// `reminder` when it goes to the rep, `escalation` otherwise (the contract's `type`).
@@ -48,6 +53,10 @@ public struct DueEvent: Sendable, Hashable, Comparable {
     public enum Action: Sendable, Hashable, Comparable {
         case verdict
         case step(Int)
+        /// A take-stock step (`unless = "acknowledged"`) about the manager in `repID`.
+        case takeStock(Int)
+        /// A digest for the manager in `repID`.
+        case digest(DigestKind)
     }
 
     public var instant: Date
@@ -65,6 +74,13 @@ public struct DueEvent: Sendable, Hashable, Comparable {
     public static func < (a: DueEvent, b: DueEvent) -> Bool {
         (a.instant, a.action, a.repID) < (b.instant, b.action, b.repID)
     }
+}
+
+/// The two digests: daily on the manager's workdays, weekly on a set weekday.
+public enum DigestKind: String, Sendable, Hashable, Comparable, Codable {
+    case daily, weekly
+
+    public static func < (a: DigestKind, b: DigestKind) -> Bool { a == .daily && b == .weekly }
 }
 
 /// Pure ladder logic: when things come due, and whether a step fires.
@@ -87,7 +103,7 @@ public enum Ladder {
     ) -> [DueEvent] {
         guard calendar.isWorkday(date) else { return [] }
         var events = [DueEvent(instant: calendar.deadline(of: date, rule: rule), repID: repID, date: date, action: .verdict)]
-        for (index, step) in ladder.enumerated() {
+        for (index, step) in ladder.enumerated() where !step.unlessAcknowledged {
             events.append(
                 DueEvent(
                     instant: instant(of: step, on: date, calendar: calendar, rule: rule),

@@ -64,9 +64,9 @@ public struct Engine: Sendable {
 
     /// Every event due in `range`, across the roster, in order.
     public static func events(roster: EngineRoster, config: Config, in range: Range<Date>) -> [DueEvent] {
-        roster.reps.flatMap { rep in
+        (roster.reps.flatMap { rep in
             Ladder.events(repID: rep.id, in: range, calendar: rep.calendar, rule: config.rule, ladder: config.ladder)
-        }.sorted()
+        } + roster.managers.flatMap { managerEvents($0, config: config, in: range) }).sorted()
     }
 
     /// Loads the roster as the engine needs it.
@@ -90,7 +90,9 @@ public struct Engine: Sendable {
     /// is sent, and only while that day's end has not passed. Escalations and verdicts are always
     /// decided. The outbox's unique key makes a repeated pass harmless.
     public func process(_ events: [DueEvent], roster: EngineRoster, config: Config, now: Date) async throws -> Decisions {
-        let kept = Self.catchUpFilter(events, roster: roster, config: config, now: now)
+        let filtered = Self.catchUpFilter(events, roster: roster, config: config, now: now)
+        let kept = filtered.filter { if case .verdict = $0.action { true } else if case .step = $0.action { true } else { false } }
+        let managerEvents = filtered.filter { if case .verdict = $0.action { false } else if case .step = $0.action { false } else { true } }
         return try await store.write { db in
             var decisions = Decisions()
             let counts = try Self.counts(db, for: kept, roster: roster, config: config, now: now)
@@ -134,19 +136,18 @@ public struct Engine: Sendable {
                         dueAt: event.instant
                     ).json()
                     for channel in step.channels {
-                        try db.execute(
-                            sql: """
-                                INSERT OR IGNORE INTO outbox (person_id, date, step, channel, recipient_id, type, due_at, payload,
-                                    message_id, next_attempt_at, created_at)
-                                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                                """,
-                            arguments: [
-                                rep.id, event.date.description, step.name, channel, recipientID, step.deliveryType,
-                                Int64(event.instant.timeIntervalSince1970), payload, "msg_" + UUID().uuidString.lowercased(),
-                                Int64(now.timeIntervalSince1970), Int64(now.timeIntervalSince1970),
-                            ]
-                        )
-                        if db.changesCount > 0 {
+                        if try Self.insertOutbox(
+                            db,
+                            personID: rep.id,
+                            date: event.date,
+                            step: step.name,
+                            channel: channel,
+                            recipientID: recipientID,
+                            type: step.deliveryType,
+                            dueAt: event.instant,
+                            payload: payload,
+                            now: now
+                        ) {
                             decisions.deliveries.append(
                                 Delivery(
                                     at: event.instant,
@@ -160,8 +161,10 @@ public struct Engine: Sendable {
                             )
                         }
                     }
+                case .takeStock, .digest: continue
                 }
             }
+            try Self.decideManagerEvents(db, managerEvents, roster: roster, config: config, now: now, into: &decisions)
             try db.execute(
                 sql: "INSERT OR REPLACE INTO engine_state (key, value) VALUES ('processed_until', ?)",
                 arguments: [String(now.timeIntervalSince1970)]

@@ -14,7 +14,17 @@ public struct EngineRoster: Sendable {
         public var calendar: WorkCalendar
     }
 
+    /// A person with at least one direct report whose role is `rep`: digests and take-stock steps.
+    public struct Manager: Sendable {
+        public var id: Int64
+        public var handle: String
+        public var calendar: WorkCalendar
+        /// Direct reports with role `rep`, by handle.
+        public var reps: [Int64]
+    }
+
     public var reps: [Rep]
+    public var managers: [Manager] = []
     /// Every active person by id (reps, managers, admins): the possible recipients.
     public var people: [Int64: Person]
     /// Each person's manager, when they have one.
@@ -65,6 +75,13 @@ public struct EngineRoster: Sendable {
             reps.append(Rep(id: id, handle: person.handle, calendar: calendar))
         }
         let index = Dictionary(uniqueKeysWithValues: reps.enumerated().map { ($0.element.id, $0.offset) })
-        return EngineRoster(reps: reps, people: people, managerOf: managerOf, index: index)
+        var directReps: [Int64: [Int64]] = [:]
+        for rep in reps { if let manager = managerOf[rep.id] { directReps[manager, default: []].append(rep.id) } }
+        let managers = directReps.keys.sorted().compactMap { id -> Manager? in
+            guard let person = people[id] else { return nil }
+            let calendar = config.workCalendar(for: person, timeOff: timeOff[id] ?? [])
+            return Manager(id: id, handle: person.handle, calendar: calendar, reps: directReps[id]!.sorted())
+        }
+        return EngineRoster(reps: reps, managers: managers, people: people, managerOf: managerOf, index: index)
     }
 }

@@ -110,7 +110,167 @@ enum BuiltInTemplates {
                 channel works. Reminders carry a command like this one:</p>
                 """
         ),
+        "take-stock.subject": "{{rep_name}} has not taken stock of the team today",
+        "take-stock.text": """
+        Hi {{recipient_first_name}},
+
+        {{rep_name}} has not reviewed the team's pipeline activity today ({{day}}), due by {{deadline}}.
+
+        Taking stock every day is half of the rule: it is how a drying pipeline gets seen in time. \
+        {{rep_first_name}} reviews and acknowledges with:
+
+            prospect team --ack
+        """,
+        "take-stock.chat": "{{rep_name}} has not taken stock of the team today ({{day}}, due {{deadline}}): `prospect team --ack`",
+        "take-stock.html": html(
+            heading: "{{rep_name}} has not taken stock today",
+            body: """
+                <p>Hi {{recipient_first_name}},</p>
+                <p><strong>{{rep_name}}</strong> has not reviewed the team's pipeline activity today ({{day}}), due by \
+                {{deadline}}. Taking stock every day is how a drying pipeline gets seen in time. {{rep_first_name}} \
+                reviews and acknowledges with:</p>
+                """
+        ),
+        "sales-trap.subject": "Sales-trap alarm: {{rep_name}}",
+        "sales-trap.text": """
+        Hi {{recipient_first_name}},
+
+        {{rep_name}} {{summary}}: the next quarter is at risk.
+
+        Closing is going well; the pipeline behind it is not being refilled. A conversation this week about \
+        prospecting time protects next quarter. See the numbers with:
+
+            {{fix_command}}
+        """,
+        "sales-trap.chat": ":rotating_light: {{rep_name}} {{summary}}: the next quarter is at risk.",
+        "sales-trap.html": html(
+            heading: "Sales-trap alarm: {{rep_name}}",
+            body: """
+                <p>Hi {{recipient_first_name}},</p>
+                <p style="color:#b42318"><strong>{{rep_name}} {{summary}}</strong>: the next quarter is at risk.</p>
+                <p>Closing is going well; the pipeline behind it is not being refilled. A conversation this week about \
+                prospecting time protects next quarter. See the numbers with:</p>
+                """
+        ),
+        "daily.subject": "Team pipeline {{day}}: {{team_met_today}} of {{team_workdays_today}} met",
+        "daily.text": """
+        Hi {{recipient_first_name}},
+
+        {{day}} ({{timezone}}): {{team_met_today}} of {{team_workdays_today}} reps working today met the rule; \
+        this week so far {{team_met_period}} of {{team_workdays_period}} rep-days.
+        {{#team_alarm}}
+        Sales-trap alarm for the team: {{team_alarm}}.
+        {{/team_alarm}}
+
+        {{#reps}}
+        {{line}}
+        {{#alarm}}
+            Sales-trap alarm: {{name}} {{alarm}}.
+        {{/alarm}}
+        {{/reps}}
+
+        Team actions per week, last five weeks: {{team_trend}}.
+
+        Take stock, and say you did:
+
+            {{fix_command}}
+        """,
+        "daily.chat": """
+        Team pipeline {{day}}: {{team_met_today}} of {{team_workdays_today}} met.\
+        {{#reps}} {{name}}: {{state_label}} ({{count}}), streak {{streak}}.{{/reps}}
+        """,
+        "daily.html": digestHTML(
+            heading: "Team pipeline, {{day}}",
+            body: """
+                <p>Hi {{recipient_first_name}},</p>
+                <p><strong>{{team_met_today}} of {{team_workdays_today}}</strong> reps working today met the rule; this week \
+                so far {{team_met_period}} of {{team_workdays_period}} rep-days. ({{timezone}})</p>
+                {{#team_alarm}}<p style="color:#b42318"><strong>Sales-trap alarm for the team:</strong> {{team_alarm}}.</p>{{/team_alarm}}
+                <table role="presentation" cellpadding="4" cellspacing="0" style="border-collapse:collapse;font-size:14px">
+                <tr style="text-align:left;color:#667085"><th>Rep</th><th>Today</th><th>Actions</th><th>Streak</th>\
+                <th>4 weeks</th><th>Last 28 days</th></tr>
+                {{#reps}}
+                <tr style="border-top:1px solid #eaecf0"><td><strong>{{name}}</strong></td><td>{{state_label}}</td>\
+                <td>{{count}} {{kinds_today}}</td><td>{{streak}}</td><td>{{trend}}</td><td>\
+                <table role="presentation" cellpadding="0" cellspacing="1"><tr>{{#cells}}<td title="{{title}}" \
+                style="width:8px;height:12px;background:{{color}}"></td>{{/cells}}</tr></table></td></tr>
+                {{#alarm}}<tr><td></td><td colspan="5" style="color:#b42318">Sales-trap alarm: {{alarm}}</td></tr>{{/alarm}}
+                {{/reps}}
+                </table>
+                <p>Team actions per week, last five weeks: {{team_trend}}.</p>
+                <p>Take stock, and say you did:</p>
+                """
+        ),
+        "weekly.subject": "Team pipeline, week to {{day}}: {{team_met_period}} of {{team_workdays_period}} rep-days met",
+        "weekly.text": """
+        Hi {{recipient_first_name}},
+
+        {{period}} ({{timezone}}): {{team_met_period}} of {{team_workdays_period}} rep-days met, {{team_actions}} \
+        pipeline actions. Team actions per week, last five weeks: {{team_trend}} ({{team_trend_change}}).
+        {{#team_alarm}}
+        Sales-trap alarm for the team: {{team_alarm}}.
+        {{/team_alarm}}
+
+        {{#reps}}
+        {{line}}
+        {{#alarm}}
+            Sales-trap alarm: {{name}} {{alarm}}.
+        {{/alarm}}
+        {{/reps}}
+        {{#has_at_risk}}
+
+        At risk:
+        {{#at_risk}}
+          {{name}}: {{reason}}
+        {{/at_risk}}
+        {{/has_at_risk}}
+        {{#has_best_streaks}}
+
+        Best streaks:
+        {{#best_streaks}}
+          {{name}}: {{streak}} workdays
+        {{/best_streaks}}
+        {{/has_best_streaks}}
+
+        Take stock, and say you did:
+
+            {{fix_command}}
+        """,
+        "weekly.chat": """
+        Week to {{day}}: {{team_met_period}} of {{team_workdays_period}} rep-days met, {{team_actions}} actions \
+        ({{team_trend_change}}).{{#has_at_risk}} At risk:{{#at_risk}} {{name}} ({{reason}});{{/at_risk}}{{/has_at_risk}}
+        """,
+        "weekly.html": digestHTML(
+            heading: "Team pipeline, week to {{day}}",
+            body: """
+                <p>Hi {{recipient_first_name}},</p>
+                <p>{{period}} ({{timezone}}): <strong>{{team_met_period}} of {{team_workdays_period}}</strong> rep-days \
+                met, {{team_actions}} pipeline actions. Team actions per week, last five weeks: {{team_trend}} \
+                ({{team_trend_change}}).</p>
+                {{#team_alarm}}<p style="color:#b42318"><strong>Sales-trap alarm for the team:</strong> {{team_alarm}}.</p>{{/team_alarm}}
+                <table role="presentation" cellpadding="4" cellspacing="0" style="border-collapse:collapse;font-size:14px">
+                <tr style="text-align:left;color:#667085"><th>Rep</th>{{#grid_days}}<th>{{label}}</th>{{/grid_days}}\
+                <th>Streak</th><th>4 weeks</th></tr>
+                {{#reps}}
+                <tr style="border-top:1px solid #eaecf0"><td><strong>{{name}}</strong></td>{{#grid_cells}}\
+                <td title="{{title}}" style="text-align:center;background:{{color}}">{{count}}</td>{{/grid_cells}}\
+                <td>{{streak}}</td><td>{{trend}}</td></tr>
+                {{#alarm}}<tr><td></td><td colspan="9" style="color:#b42318">Sales-trap alarm: {{alarm}}</td></tr>{{/alarm}}
+                {{/reps}}
+                </table>
+                {{#has_at_risk}}<h2 style="font-size:16px">At risk</h2><ul>{{#at_risk}}<li>{{name}}: {{reason}}</li>\
+                {{/at_risk}}</ul>{{/has_at_risk}}
+                {{#has_best_streaks}}<h2 style="font-size:16px">Best streaks</h2><ul>{{#best_streaks}}<li>{{name}}: \
+                {{streak}} workdays</li>{{/best_streaks}}</ul>{{/has_best_streaks}}
+                <p>Take stock, and say you did:</p>
+                """
+        ),
     ]
+
+    /// A digest's HTML: the same frame, wider for the team table.
+    static func digestHTML(heading: String, body: String) -> String {
+        html(heading: heading, body: body).replacingOccurrences(of: "max-width:560px", with: "max-width:760px")
+    }
 
     /// The HTML frame: inline styles only, no remote images, readable in common mail clients.
     static func html(heading: String, body: String) -> String {

@@ -12,6 +12,14 @@ public enum MessageType: String, Sendable, CaseIterable {
     case skipLevel = "skip-level"
     /// `prospect admin test-channel`.
     case test
+    /// The manager's daily digest.
+    case daily
+    /// The manager's weekly digest.
+    case weekly
+    /// The sales-trap alarm, to the rep's manager.
+    case salesTrap = "sales-trap"
+    /// A manager who has not taken stock (`unless = "acknowledged"`), to the manager's manager.
+    case takeStock = "take-stock"
 }
 
 /// The parts of a message; each channel uses the ones that fit it.
@@ -41,12 +49,12 @@ public struct MessageTemplates: Sendable {
     public let overrides: [String: String]
 
     /// The names templates may use.
-    public static let variables: Set<String> = [
+    public static let variables: Set<String> = DigestVariables.names.union([
         "recipient_name", "recipient_first_name", "rep_name", "rep_first_name", "rep_handle", "manager_name",
         "manager_first_name", "date", "day", "deadline", "late_grace", "count", "minimum", "missing", "one_minimum",
         "consecutive_misses", "many_misses", "is_missed", "is_pending", "step", "fix_command", "mention", "kinds",
         "channel",
-    ]
+    ])
 
     /// The built-in texts only.
     public static let builtIn: MessageTemplates = {

@@ -40,7 +40,7 @@ struct Outgoing: Sendable {
         config: Config,
         templates: MessageTemplates
     ) -> Outgoing {
-        let type: MessageType = notice.type == "test" ? .test : notice.messageType
+        let type: MessageType = notice.type == "test" ? .test : notice.type == "take-stock" ? .takeStock : notice.messageType
         return Outgoing(
             messageID: messageID,
             channel: channel,
@@ -56,7 +56,31 @@ struct Outgoing: Sendable {
 
     /// The outgoing message of an outbox row, or nil when its payload cannot be read.
     static func make(_ row: OutboxRow, config: Config, templates: MessageTemplates) -> Outgoing? {
-        Notice.decode(row.payload).map {
+        func outgoing(_ type: MessageType, _ variables: [String: Any]) -> Outgoing {
+            Outgoing(
+                messageID: row.messageID,
+                channel: row.channel,
+                type: type,
+                payload: row.payload,
+                rep: row.rep,
+                step: row.step,
+                date: row.date,
+                recipient: row.recipient,
+                message: templates.render(type, variables)
+            )
+        }
+        if row.type == "digest" {
+            return DigestPayload.decode(row.payload).map { digest in
+                outgoing(
+                    digest.step == "weekly" ? .weekly : .daily,
+                    DigestVariables.of(digest.report, recipient: row.recipient, channel: row.channel)
+                )
+            }
+        }
+        if row.step == "sales-trap", let alarm = AlarmPayload.decode(row.payload) {
+            return outgoing(.salesTrap, DigestVariables.of(alarm, recipient: row.recipient, channel: row.channel))
+        }
+        return Notice.decode(row.payload).map {
             make(
                 notice: $0,
                 payload: row.payload,

@@ -5,6 +5,18 @@ import ProspectAPI
 import ProspectCore
 import ProspectStore
 
+/// A CSV upload as text: at most `limit` bytes of UTF-8.
+func csvBody(_ request: Request, what: String, limit: Int = 16 << 20) async throws -> String {
+    let buffer: ByteBuffer
+    do { buffer = try await request.body.collect(upTo: limit) } catch {
+        throw UserError("the \(what) is larger than \(limit >> 20) MiB")
+    }
+    guard let csv = String(validating: buffer.readableBytesView, as: UTF8.self) else {
+        throw UserError("the \(what) is not UTF-8 text")
+    }
+    return csv
+}
+
 /// Builds the router: error mapping, identity, then every `/v1` route.
 func makeRouter(_ handlers: Handlers) -> Router<AppContext> {
     let router = Router(context: AppContext.self)
@@ -60,14 +72,33 @@ func makeRouter(_ handlers: Handlers) -> Router<AppContext> {
         return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: csv)))
     }
     v1.post("roster") { request, context in
-        let buffer: ByteBuffer
-        do { buffer = try await request.body.collect(upTo: 16 << 20) } catch {
-            throw UserError("the roster file is larger than 16 MiB")
-        }
-        guard let csv = String(validating: buffer.readableBytesView, as: UTF8.self) else {
-            throw UserError("the roster file is not UTF-8 text")
-        }
-        return try jsonResponse(try await handlers.importRoster(csv: csv, context))
+        try jsonResponse(try await handlers.importRoster(csv: try await csvBody(request, what: "roster file"), context))
+    }
+    v1.post("import/activities") { request, context in
+        try jsonResponse(try await handlers.importActivities(csv: try await csvBody(request, what: "activities file", limit: 64 << 20), context))
+    }
+    v1.get("team") { request, context in
+        let query = request.uri.queryParameters
+        return try jsonResponse(try await handlers.team(managerHandle: query.get("manager"), date: query.get("date"), context))
+    }
+    v1.post("team/ack") { _, context in try jsonResponse(try await handlers.acknowledge(context), status: .created) }
+    v1.get("report") { request, context in
+        let query = request.uri.queryParameters
+        let format = query.get("format") ?? "json"
+        guard ["json", "text", "html"].contains(format) else { throw UserError("--format must be text, html or json") }
+        let report = try await handlers.report(
+            managerHandle: query.get("manager"),
+            period: query.get("period") ?? "week",
+            date: query.get("date"),
+            context
+        )
+        guard format != "json" else { return try jsonResponse(report) }
+        let body = try await handlers.rendered(report, format: format)
+        let type = format == "html" ? "text/html; charset=utf-8" : "text/plain; charset=utf-8"
+        return Response(status: .ok, headers: [.contentType: type], body: .init(byteBuffer: ByteBuffer(string: body)))
+    }
+    v1.post("pipeline") { request, context in
+        try jsonResponse(try await handlers.setPipeline(try await decodeBody(PipelineRequest.self, from: request), context), status: .created)
     }
     v1.post("tokens/:handle") { _, context in
         try jsonResponse(try await handlers.issueToken(handle: try context.parameters.require("handle"), context), status: .created)

@@ -90,6 +90,23 @@ extension Store {
         }
     }
 
+    /// The ids of active reps (role `rep`) reporting to `managerID`, directly or through others.
+    public func repIDs(under managerID: Int64) async throws -> [Int64] {
+        try await read { db in
+            try Int64.fetchAll(
+                db,
+                sql: """
+                    WITH RECURSIVE r(id) AS (
+                        SELECT id FROM person WHERE manager_id = ?
+                        UNION SELECT p.id FROM person p JOIN r ON p.manager_id = r.id
+                    )
+                    SELECT id FROM person WHERE id IN r AND role = 'rep' AND active ORDER BY handle
+                    """,
+                arguments: [managerID]
+            )
+        }
+    }
+
     /// Adds one person. Refuses a taken handle or Unix user and a manager not on the roster.
     public func addPerson(_ person: Person, actor: String, now: Date) async throws -> Person {
         try await write { db in

@@ -122,6 +122,32 @@ extension Store {
                     """
             )
         }
+        migrator.registerMigration("v4-digests") { db in
+            try db.execute(
+                sql: """
+                    -- What a rep reports of their open pipeline (prospect pipeline set).
+                    CREATE TABLE pipeline_snapshot (
+                        id         INTEGER PRIMARY KEY,
+                        person_id  INTEGER NOT NULL REFERENCES person(id) ON DELETE RESTRICT,
+                        at         INTEGER NOT NULL,
+                        open_deals INTEGER NOT NULL CHECK (open_deals >= 0),
+                        value      REAL NOT NULL CHECK (value >= 0)
+                    );
+                    CREATE INDEX pipeline_snapshot_person ON pipeline_snapshot(person_id, at);
+
+                    -- A manager took stock of their team on their local date (prospect team --ack).
+                    CREATE TABLE acknowledgement (
+                        person_id INTEGER NOT NULL REFERENCES person(id) ON DELETE RESTRICT,
+                        date      TEXT NOT NULL,
+                        at        INTEGER NOT NULL,
+                        PRIMARY KEY (person_id, date)
+                    ) WITHOUT ROWID;
+
+                    -- Finding the last sales-trap alarm of a rep.
+                    CREATE INDEX outbox_step ON outbox(person_id, step, date);
+                    """
+            )
+        }
         return migrator
     }
 }

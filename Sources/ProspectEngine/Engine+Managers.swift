@@ -1,0 +1,346 @@
+import Foundation
+import GRDB
+import ProspectConfig
+import ProspectCore
+import ProspectMessages
+import ProspectStore
+
+/// The managers' half: daily and weekly digests, take-stock steps and the sales-trap alarm.
+extension Engine {
+    /// Digests and take-stock steps of one manager due in `range`, in the manager's zone.
+    static func managerEvents(_ manager: EngineRoster.Manager, config: Config, in range: Range<Date>) -> [DueEvent] {
+        let zone = manager.calendar.zone
+        var out: [DueEvent] = []
+        var date = zone.localDate(of: range.lowerBound).adding(days: -1)
+        let last = zone.localDate(of: range.upperBound).adding(days: 1)
+        while date <= last {
+            let workday = manager.calendar.isWorkday(date)
+            if let digest = config.digest {
+                if let daily = digest.dailyAt, workday {
+                    out.append(DueEvent(instant: zone.instant(date, daily), repID: manager.id, date: date, action: .digest(.daily)))
+                }
+                if let weekly = digest.weeklyAt, date.weekday == weekly.day {
+                    out.append(DueEvent(instant: zone.instant(date, weekly.time), repID: manager.id, date: date, action: .digest(.weekly)))
+                }
+            }
+            for (index, step) in config.ladder.enumerated() where step.unlessAcknowledged && workday {
+                out.append(
+                    DueEvent(
+                        instant: Ladder.instant(of: step, on: date, calendar: manager.calendar, rule: config.rule),
+                        repID: manager.id,
+                        date: date,
+                        action: .takeStock(index)
+                    )
+                )
+            }
+            date = date.adding(days: 1)
+        }
+        return out.filter { range.contains($0.instant) }
+    }
+
+    /// How far back a report reads: the streak's reach, and two alarm windows.
+    static func historyStart(before date: LocalDate, config: Config) -> LocalDate {
+        date.adding(days: -max(TeamReport.streakReach, 2 * config.alarm.windowDays) - 2)
+    }
+
+    /// The histories of `repIDs` for reports ending on or before `date`.
+    static func histories(
+        _ db: Database,
+        repIDs: [Int64],
+        roster: EngineRoster,
+        config: Config,
+        until date: LocalDate
+    )
+        throws -> [Int64: RepHistory]
+    {
+        let since = Zone.utc.startOfDay(historyStart(before: date, config: config))
+        let (activities, snapshots, recorded) = try Store.histories(db, repIDs: repIDs, since: since)
+        var out: [Int64: RepHistory] = [:]
+        for id in repIDs {
+            guard let rep = roster.rep(id), let person = roster.people[id] else { continue }
+            out[id] = RepHistory(
+                person: person,
+                calendar: rep.calendar,
+                activities: activities[id] ?? [],
+                snapshots: snapshots[id] ?? [],
+                recorded: recorded[id] ?? []
+            )
+        }
+        return out
+    }
+
+    /// The report a digest carries: the manager's direct reps, for the day (daily) or the week so far (weekly).
+    static func digestReport(
+        _ kind: DigestKind,
+        manager: EngineRoster.Manager,
+        date: LocalDate,
+        at instant: Date,
+        histories: [Int64: RepHistory],
+        roster: EngineRoster,
+        config: Config
+    ) -> TeamReport? {
+        guard let person = roster.people[manager.id] else { return nil }
+        let monday = date.adding(days: -(Weekday.allCases.firstIndex(of: date.weekday) ?? 0))
+        return TeamReport.build(
+            kind: kind == .daily ? .daily : .weekly,
+            manager: person,
+            managerZone: manager.calendar.zone,
+            reps: manager.reps.compactMap { histories[$0] },
+            from: kind == .daily ? date : monday,
+            to: date,
+            now: instant,
+            rule: config.rule,
+            kinds: config.kinds,
+            alarm: config.alarm
+        )
+    }
+
+    /// Decides digests, take-stock steps and sales-trap alarms inside the engine's transaction.
+    static func decideManagerEvents(
+        _ db: Database,
+        _ events: [DueEvent],
+        roster: EngineRoster,
+        config: Config,
+        now: Date,
+        into decisions: inout Decisions
+    ) throws {
+        guard !events.isEmpty else { return }
+        let managers = Dictionary(uniqueKeysWithValues: roster.managers.map { ($0.id, $0) })
+        let digestEvents = events.filter { if case .digest = $0.action { true } else { false } }
+        var histories: [Int64: RepHistory] = [:]
+        if let latest = digestEvents.map(\.date).max() {
+            let repIDs = digestEvents.flatMap { managers[$0.repID]?.reps ?? [] }
+            histories = try Self.histories(db, repIDs: repIDs, roster: roster, config: config, until: latest)
+        }
+        for event in events {
+            guard let manager = managers[event.repID], let person = roster.people[manager.id] else { continue }
+            switch event.action {
+            case .digest(let kind):
+                guard let digest = config.digest,
+                    let report = digestReport(
+                        kind,
+                        manager: manager,
+                        date: event.date,
+                        at: event.instant,
+                        histories: histories,
+                        roster: roster,
+                        config: config
+                    )
+                else { continue }
+                let payload = DigestPayload(step: kind.rawValue, report: report).json()
+                for channel in digest.channels {
+                    if try insertOutbox(
+                        db,
+                        personID: manager.id,
+                        date: event.date,
+                        step: kind.rawValue,
+                        channel: channel,
+                        recipientID: manager.id,
+                        type: "digest",
+                        dueAt: event.instant,
+                        payload: payload,
+                        now: now
+                    ) {
+                        decisions.deliveries.append(
+                            Delivery(
+                                at: event.instant,
+                                localDate: event.date,
+                                type: "digest",
+                                step: kind.rawValue,
+                                rep: nil,
+                                recipient: manager.handle,
+                                channel: channel
+                            )
+                        )
+                    }
+                }
+                if kind == .daily, !config.alarm.channels.isEmpty {
+                    try raiseAlarms(
+                        db,
+                        report: report,
+                        manager: manager,
+                        managerPerson: person,
+                        event: event,
+                        roster: roster,
+                        config: config,
+                        now: now,
+                        into: &decisions
+                    )
+                }
+            case .takeStock(let index):
+                let step = config.ladder[index]
+                guard !(try Store.acknowledged(db, personID: manager.id, date: event.date, by: event.instant)) else { continue }
+                let up =
+                    step.audience == .managersManager ? roster.managerOf[manager.id].flatMap { roster.managerOf[$0] } : roster.managerOf[manager.id]
+                guard let recipientID = up, let recipient = roster.people[recipientID] else {
+                    decisions.unaddressed.append("\(manager.handle) \(event.date) \(step.name): no one above \(manager.handle) on the roster")
+                    continue
+                }
+                let notice = Notice(
+                    type: "take-stock",
+                    step: step.name,
+                    audience: step.audience.rawValue,
+                    rep: manager.handle,
+                    repName: person.name,
+                    repSlack: person.slack,
+                    manager: recipient.handle,
+                    managerName: recipient.name,
+                    recipient: recipient.handle,
+                    day: event.date,
+                    status: "pending",
+                    count: 0,
+                    minimum: 1,
+                    deadline: event.instant,
+                    dueAt: event.instant,
+                    consecutiveMisses: 0,
+                    timezone: manager.calendar.zone.identifier
+                )
+                for channel in step.channels {
+                    if try insertOutbox(
+                        db,
+                        personID: manager.id,
+                        date: event.date,
+                        step: step.name,
+                        channel: channel,
+                        recipientID: recipientID,
+                        type: "escalation",
+                        dueAt: event.instant,
+                        payload: notice.json(),
+                        now: now
+                    ) {
+                        decisions.deliveries.append(
+                            Delivery(
+                                at: event.instant,
+                                localDate: event.date,
+                                type: "escalation",
+                                step: step.name,
+                                rep: manager.handle,
+                                recipient: recipient.handle,
+                                channel: channel
+                            )
+                        )
+                    }
+                }
+            default: continue
+            }
+        }
+    }
+
+    /// The sales-trap alarm as its own message to the manager, at most once per window and rep.
+    static func raiseAlarms(
+        _ db: Database,
+        report: TeamReport,
+        manager: EngineRoster.Manager,
+        managerPerson: Person,
+        event: DueEvent,
+        roster: EngineRoster,
+        config: Config,
+        now: Date,
+        into decisions: inout Decisions
+    ) throws {
+        let handles = Dictionary(uniqueKeysWithValues: manager.reps.compactMap { id in roster.people[id].map { ($0.handle, id) } })
+        for line in report.reps {
+            guard let alarm = line.alarm, let repID = handles[line.handle] else { continue }
+            let windowStart = event.date.adding(days: -(config.alarm.windowDays - 1))
+            let recent = try Bool.fetchOne(
+                db,
+                sql: "SELECT 1 FROM outbox WHERE person_id = ? AND step = 'sales-trap' AND date >= ? LIMIT 1",
+                arguments: [repID, windowStart.description]
+            )
+            guard recent != true else { continue }
+            let payload = AlarmPayload(
+                rep: line.handle,
+                repName: line.name,
+                manager: managerPerson.handle,
+                managerName: managerPerson.name,
+                day: event.date,
+                summary: alarm.summary,
+                alarm: alarm
+            ).json()
+            for channel in config.alarm.channels {
+                if try insertOutbox(
+                    db,
+                    personID: repID,
+                    date: event.date,
+                    step: "sales-trap",
+                    channel: channel,
+                    recipientID: manager.id,
+                    type: "escalation",
+                    dueAt: event.instant,
+                    payload: payload,
+                    now: now
+                ) {
+                    decisions.deliveries.append(
+                        Delivery(
+                            at: event.instant,
+                            localDate: event.date,
+                            type: "escalation",
+                            step: "sales-trap",
+                            rep: line.handle,
+                            recipient: manager.handle,
+                            channel: channel
+                        )
+                    )
+                }
+            }
+        }
+    }
+
+    /// One outbox row; false when that (person, day, step, channel) was decided before.
+    static func insertOutbox(
+        _ db: Database,
+        personID: Int64,
+        date: LocalDate,
+        step: String,
+        channel: String,
+        recipientID: Int64,
+        type: String,
+        dueAt: Date,
+        payload: String,
+        now: Date
+    ) throws -> Bool {
+        try db.execute(
+            sql: """
+                INSERT OR IGNORE INTO outbox (person_id, date, step, channel, recipient_id, type, due_at, payload,
+                    message_id, next_attempt_at, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                personID, date.description, step, channel, recipientID, type, Int64(dueAt.timeIntervalSince1970), payload,
+                "msg_" + UUID().uuidString.lowercased(), Int64(now.timeIntervalSince1970), Int64(now.timeIntervalSince1970),
+            ]
+        )
+        return db.changesCount > 0
+    }
+}
+
+extension Engine {
+    /// A report over `from...to` for a manager and the reps given (`prospect team`, `prospect report`).
+    public func report(
+        kind: TeamReport.Kind,
+        managerID: Int64,
+        repIDs: [Int64],
+        from: LocalDate,
+        to: LocalDate,
+        now: Date,
+        config: Config
+    ) async throws -> TeamReport? {
+        try await store.read { db in
+            let roster = try EngineRoster.load(db, config: config, since: from.adding(days: -3))
+            guard let manager = roster.people[managerID] else { return nil }
+            let histories = try Self.histories(db, repIDs: repIDs, roster: roster, config: config, until: to)
+            return TeamReport.build(
+                kind: kind,
+                manager: manager,
+                managerZone: config.zone(of: manager),
+                reps: repIDs.compactMap { histories[$0] },
+                from: from,
+                to: to,
+                now: now,
+                rule: config.rule,
+                kinds: config.kinds,
+                alarm: config.alarm
+            )
+        }
+    }
+}

@@ -1,0 +1,110 @@
+import Foundation
+import GRDB
+import ProspectCore
+
+extension Store {
+    /// Records a pipeline snapshot for a rep.
+    public func setPipeline(repID: Int64, openDeals: Int, value: Double, actor: String, now: Date) async throws -> PipelineSnapshot {
+        try await write { db in
+            try db.execute(
+                sql: "INSERT INTO pipeline_snapshot (person_id, at, open_deals, value) VALUES (?, ?, ?, ?)",
+                arguments: [repID, Self.seconds(now), openDeals, value]
+            )
+            try Self.audit(db, now: now, actor: actor, action: "pipeline.set", subject: String(repID), detail: "\(openDeals) deals")
+            return PipelineSnapshot(at: Date(timeIntervalSince1970: Double(Self.seconds(now))), openDeals: openDeals, value: value)
+        }
+    }
+
+    /// Records that a manager took stock on their local `date`; a second time keeps the first.
+    public func acknowledge(personID: Int64, date: LocalDate, now: Date) async throws -> Date {
+        try await write { db in
+            try db.execute(
+                sql: "INSERT OR IGNORE INTO acknowledgement (person_id, date, at) VALUES (?, ?, ?)",
+                arguments: [personID, date.description, Self.seconds(now)]
+            )
+            let at = try Int64.fetchOne(
+                db,
+                sql: "SELECT at FROM acknowledgement WHERE person_id = ? AND date = ?",
+                arguments: [personID, date.description]
+            )
+            return Self.date(at ?? Self.seconds(now))
+        }
+    }
+
+    /// Whether a manager took stock on `date` by `instant`.
+    public static func acknowledged(_ db: Database, personID: Int64, date: LocalDate, by instant: Date) throws -> Bool {
+        try Bool.fetchOne(
+            db,
+            sql: "SELECT 1 FROM acknowledgement WHERE person_id = ? AND date = ? AND at <= ?",
+            arguments: [personID, date.description, seconds(instant)]
+        ) ?? false
+    }
+
+    /// The activities (all kinds) and pipeline snapshots of many reps since `since`: two queries
+    /// per chunk of reps, for team reports and digests.
+    public static func histories(
+        _ db: Database,
+        repIDs: [Int64],
+        since: Date
+    ) throws
+        -> (activities: [Int64: [ActivityRecord]], snapshots: [Int64: [PipelineSnapshot]], recorded: [Int64: Set<LocalDate>])
+    {
+        var activities: [Int64: [ActivityRecord]] = [:]
+        var snapshots: [Int64: [PipelineSnapshot]] = [:]
+        var recorded: [Int64: Set<LocalDate>] = [:]
+        let ids = Array(Set(repIDs)).sorted()
+        for chunk in stride(from: 0, to: ids.count, by: 2000).map({ Array(ids[$0..<min($0 + 2000, ids.count)]) }) {
+            var arguments: StatementArguments = [seconds(since)]
+            arguments += StatementArguments(chunk)
+            let marks = databaseQuestionMarks(count: chunk.count)
+            for row in try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT person_id, kind, occurred_at, logged_at, value FROM activity
+                    WHERE occurred_at >= ? AND deleted_at IS NULL AND person_id IN (\(marks))
+                    """,
+                arguments: arguments
+            ) {
+                activities[row[0], default: []].append(
+                    ActivityRecord(kind: row[1], occurredAt: date(row[2]), loggedAt: date(row[3]), value: row[4])
+                )
+            }
+            var verdictArguments: StatementArguments = [Zone.utc.localDate(of: since).adding(days: -1).description]
+            verdictArguments += StatementArguments(chunk)
+            for row in try Row.fetchAll(
+                db,
+                sql: "SELECT person_id, date FROM verdict WHERE date >= ? AND person_id IN (\(marks))",
+                arguments: verdictArguments
+            ) {
+                if let day = LocalDate(row[1] as String) { recorded[row[0], default: []].insert(day) }
+            }
+            // The latest snapshot before `since` too: it is the pipeline at a window's start.
+            var snapshotArguments = StatementArguments(chunk)
+            snapshotArguments += [seconds(since)]
+            for row in try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT person_id, at, open_deals, value FROM pipeline_snapshot s
+                    WHERE person_id IN (\(marks))
+                      AND at >= coalesce((SELECT max(at) FROM pipeline_snapshot p WHERE p.person_id = s.person_id AND p.at <= ?), 0)
+                    ORDER BY person_id, at, id
+                    """,
+                arguments: snapshotArguments
+            ) {
+                snapshots[row[0], default: []].append(PipelineSnapshot(at: date(row[1]), openDeals: row[2], value: row[3]))
+            }
+        }
+        return (activities, snapshots, recorded)
+    }
+
+    /// The latest snapshot of a rep, if any.
+    public func latestPipeline(repID: Int64) async throws -> PipelineSnapshot? {
+        try await read { db in
+            try Row.fetchOne(
+                db,
+                sql: "SELECT at, open_deals, value FROM pipeline_snapshot WHERE person_id = ? ORDER BY at DESC, id DESC LIMIT 1",
+                arguments: [repID]
+            ).map { PipelineSnapshot(at: Self.date($0[0]), openDeals: $0[1], value: $0[2]) }
+        }
+    }
+}
