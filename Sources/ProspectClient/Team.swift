@@ -34,7 +34,7 @@ struct Team: AsyncParsableCommand {
         var acknowledged: AckResponse? = nil
         if ack { acknowledged = try await client.post(AckResponse.self, "/v1/team/ack", [String: String]()) }
         if json { return printJSON(report) }
-        Format.team(report, style: .current).forEach { print($0) }
+        for line in Format.team(report, style: .current) { print(line) }
         if let acknowledged {
             print("\nTaken stock of \(acknowledged.date) at \(Format.localTime(acknowledged.at, zone: report.timezone)).")
         }
@@ -67,7 +67,7 @@ struct Report: AsyncParsableCommand {
         switch format {
         case "json": printJSON(try await client.get(TeamReport.self, path))
         case "html": FileHandle.standardOutput.write(try await client.send(.GET, path))
-        default: Format.team(try await client.get(TeamReport.self, path), style: .current).forEach { print($0) }
+        default: for line in Format.team(try await client.get(TeamReport.self, path), style: .current) { print(line) }
         }
     }
 }
