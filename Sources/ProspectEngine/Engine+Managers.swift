@@ -69,7 +69,7 @@ extension Engine {
         return out
     }
 
-    /// The report a digest carries: the manager's direct reps, for the day (daily) or the week so far (weekly).
+    /// The report a digest carries: the manager's direct reps on the day, with the week so far.
     static func digestReport(
         _ kind: DigestKind,
         manager: EngineRoster.Manager,
@@ -86,7 +86,7 @@ extension Engine {
             manager: person,
             managerZone: manager.calendar.zone,
             reps: manager.reps.compactMap { histories[$0] },
-            from: kind == .daily ? date : monday,
+            from: monday,
             to: date,
             now: instant,
             rule: config.rule,

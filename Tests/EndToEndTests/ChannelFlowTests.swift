@@ -42,6 +42,10 @@ import Glibc
             audience = "manager"
             channels = ["email", "push"]
 
+            [digest]
+            daily_at = "15:00"
+            channels = ["email"]
+
             [channels.email]
             type = "smtp"
             host = "localhost"
@@ -81,9 +85,15 @@ import Glibc
         #expect(try daemon.prospect(["admin", "roster", "import", roster]).code == 0)
 
         // At 14:00 Ben has logged nothing: he is reminded and the boss hears of it, on every channel.
-        let mails = try smtp.waitFor(2)
+        let mails = try smtp.waitFor(3)
         let toBen = try #require(mails.first { $0.recipients == ["ben@example.com"] })
-        let toBoss = try #require(mails.first { $0.recipients == ["boss@example.com"] })
+        let toBoss = try #require(mails.first { $0.recipients == ["boss@example.com"] && $0.subject.hasPrefix("Ben Rep") })
+        // 15:00 in Copenhagen is 14:00 UTC: the boss's daily digest comes at the same moment.
+        let digest = try #require(mails.first { $0.subject.hasPrefix("Team pipeline") })
+        #expect(digest.recipients == ["boss@example.com"])
+        #expect(digest.subject == "Team pipeline Monday 9 March: 0 of 1 met")
+        #expect(digest.part("text/plain")?.contains("  Ben Rep   pending   0  -") == true, "\(digest.part("text/plain") ?? "")")
+        #expect(digest.part("text/html")?.contains("<strong>Ben Rep</strong>") == true)
         #expect(toBen.tls && toBen.auth == "prospectd")
         #expect(toBen.subject == "Ben, one pipeline action before 17:30")
         #expect(
@@ -132,7 +142,7 @@ import Glibc
             #expect(sent.code == 0, "\(sent)")
             #expect(sent.out.hasPrefix("Sent 'prospectd test message through \(name)' to boss through \(name)"), "\(sent)")
         }
-        #expect(try smtp.waitFor(3).contains { $0.subject == "prospectd test message through email" && $0.recipients == ["boss@example.com"] })
+        #expect(try smtp.waitFor(4).contains { $0.subject == "prospectd test message through email" && $0.recipients == ["boss@example.com"] })
         try http.waitFor(requests: 5)
         #expect(FileManager.default.fileExists(atPath: "\(commandOut)-boss.json"))
         let broken = try daemon.prospect(["admin", "test-channel", "broken", "--to", "ben"])
