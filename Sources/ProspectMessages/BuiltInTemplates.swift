@@ -190,7 +190,7 @@ enum BuiltInTemplates {
                 <tr style="text-align:left;color:#667085"><th>Rep</th><th>Today</th><th>Actions</th><th>Streak</th>\
                 <th>4 weeks</th><th>Last 28 days</th></tr>
                 {{#reps}}
-                <tr style="border-top:1px solid #eaecf0"><td><strong>{{name}}</strong></td><td>{{state_label}}</td>\
+                <tr style="border-top:1px solid #eaecf0"><td style="white-space:nowrap"><strong>{{name}}</strong></td><td>{{state_label}}</td>\
                 <td>{{count}} {{kinds_today}}</td><td>{{streak}}</td><td>{{trend}}</td><td>\
                 <table role="presentation" cellpadding="0" cellspacing="1"><tr>{{#cells}}<td title="{{title}}" \
                 style="width:8px;height:12px;background:{{color}}"></td>{{/cells}}</tr></table></td></tr>
@@ -252,8 +252,8 @@ enum BuiltInTemplates {
                 <tr style="text-align:left;color:#667085"><th>Rep</th>{{#grid_days}}<th>{{label}}</th>{{/grid_days}}\
                 <th>Streak</th><th>4 weeks</th></tr>
                 {{#reps}}
-                <tr style="border-top:1px solid #eaecf0"><td><strong>{{name}}</strong></td>{{#grid_cells}}\
-                <td title="{{title}}" style="text-align:center;background:{{color}}">{{count}}</td>{{/grid_cells}}\
+                <tr style="border-top:1px solid #eaecf0"><td style="white-space:nowrap"><strong>{{name}}</strong></td>{{#grid_cells}}\
+                <td title="{{title}}" style="text-align:center;background:{{color}};border:2px solid #ffffff">{{count}}</td>{{/grid_cells}}\
                 <td>{{streak}}</td><td>{{trend}}</td></tr>
                 {{#alarm}}<tr><td></td><td colspan="9" style="color:#b42318">Sales-trap alarm: {{alarm}}</td></tr>{{/alarm}}
                 {{/reps}}
