@@ -117,6 +117,48 @@ print(
 print("one due step, \(reps) reps, 1,000,000 activities: median \(String(format: "%.1f", big.seconds * 1000)) ms (\(big.deliveries) deliveries)")
 print("ratio 1M / 100k history: \(String(format: "%.2f", big.seconds / baseline.seconds)) (1.0 = cost follows the reps due, not the history)")
 
+// Digests: every manager's daily digest (1,000 managers of 10 reps each at 10,000 reps), next to
+// one due ladder step for the same reps on the same database.
+let digestConfig = try ConfigLoader.parse(
+    """
+        [rule]
+        counting_kinds = ["call", "email"]
+        [kinds.call]
+        [kinds.email]
+        [kinds.meeting]
+        [kinds.won]
+        category = "closing"
+        [digest]
+        daily_at = "18:00"
+        channels = ["log"]
+        [channels.log]
+        type = "log"
+        """,
+    source: "bench-digest"
+)
+func allDigests(_ store: Store, runs: Int = 5) async throws -> (seconds: Double, deliveries: Int) {
+    let engine = Engine(store: store)
+    let now = ActivityTime.parseISO8601("2026-03-09T18:00:00Z")!
+    let roster = try await engine.roster(config: digestConfig, now: now)
+    let events = Engine.events(roster: roster, config: digestConfig, in: now..<now.addingTimeInterval(1))
+    var times: [Double] = []
+    var deliveries = 0
+    for _ in 0..<runs {
+        try await store.write { db in try db.execute(sql: "DELETE FROM outbox; DELETE FROM engine_state") }
+        times.append(
+            try await time {
+                deliveries = try await engine.process(events, roster: roster, config: digestConfig, now: now).deliveries.count
+            }
+        )
+    }
+    return (median(times), deliveries)
+}
+let digests = try await allDigests(large)
+print(
+    "daily digests, \(reps / 10) managers x 10 reps, 1,000,000 activities: median \(String(format: "%.1f", digests.seconds * 1000)) ms "
+        + "(\(digests.deliveries) digests); ratio to one due step for the same reps: \(String(format: "%.2f", digests.seconds / big.seconds))"
+)
+
 // simulate: 10 weeks for 1,000 reps, next to 1 week on the same roster.
 let simReps = 1_000
 let simStore = try await makeStore(reps: simReps, activities: 10_000, name: "sim")
