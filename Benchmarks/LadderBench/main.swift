@@ -121,19 +121,19 @@ print("ratio 1M / 100k history: \(String(format: "%.2f", big.seconds / baseline.
 // one due ladder step for the same reps on the same database.
 let digestConfig = try ConfigLoader.parse(
     """
-        [rule]
-        counting_kinds = ["call", "email"]
-        [kinds.call]
-        [kinds.email]
-        [kinds.meeting]
-        [kinds.won]
-        category = "closing"
-        [digest]
-        daily_at = "18:00"
-        channels = ["log"]
-        [channels.log]
-        type = "log"
-        """,
+    [rule]
+    counting_kinds = ["call", "email"]
+    [kinds.call]
+    [kinds.email]
+    [kinds.meeting]
+    [kinds.won]
+    category = "closing"
+    [digest]
+    daily_at = "18:00"
+    channels = ["log"]
+    [channels.log]
+    type = "log"
+    """,
     source: "bench-digest"
 )
 func allDigests(_ store: Store, runs: Int = 5) async throws -> (seconds: Double, deliveries: Int) {

@@ -166,21 +166,8 @@ struct RosterImport: AsyncParsableCommand {
     @OptionGroup var connection: ConnectionOptions
 
     func run() async throws {
-        let data: Data
-        do { data = try Data(contentsOf: URL(fileURLWithPath: file)) } catch {
-            throw CLIError.failure("cannot read \(file): \(FileManager.default.fileExists(atPath: file) ? "permission denied" : "no such file")")
-        }
         let client = try connection.client()
-        let sent = await outcome { () async throws -> Data in
-            try await client.send(.POST, "/v1/roster", body: data, contentType: "text/csv")
-        }
-        if case .failure(.failure(let message)) = sent {
-            // One line per problem, each naming the file and its line.
-            throw CLIError.failure(
-                message.split(separator: "\n").map { "\(file): \($0)" }.joined(separator: "\n") + "\nNothing was imported."
-            )
-        }
-        let answer = try sent.get()
+        let answer = try await upload(file, to: "/v1/roster", client: client)
         let result = try client.decode(RosterImportResponse.self, answer)
         if json { return printJSON(result) }
         print("Imported \(file): \(result.created) added, \(result.updated) updated, \(result.unchanged) unchanged.")
@@ -266,4 +253,23 @@ struct TestChannel: AsyncParsableCommand {
             throw CLIError.failure("channel '\(result.channel)' (\(result.type)) failed: \(result.error ?? "unknown error")")
         }
     }
+}
+
+/// Sends a CSV file to an all-or-nothing import; a refusal lists each problem under the file's
+/// name and says nothing was imported. A progress bar shows on a terminal.
+func upload(_ file: String, to path: String, client: Client) async throws -> Data {
+    let data: Data
+    do { data = try Data(contentsOf: URL(fileURLWithPath: file)) } catch {
+        throw CLIError.failure("cannot read \(file): \(FileManager.default.fileExists(atPath: file) ? "permission denied" : "no such file")")
+    }
+    let progress = Progress(label: "Importing \((file as NSString).lastPathComponent)", total: data.count)
+    let sent = await outcome { () async throws -> Data in
+        try await client.send(.POST, path, body: data, contentType: "text/csv", progress: progress.update)
+    }
+    progress.finish()
+    if case .failure(.failure(let message)) = sent {
+        // One line per problem, each naming the file and its line.
+        throw CLIError.failure(message.split(separator: "\n").map { "\(file): \($0)" }.joined(separator: "\n") + "\nNothing was imported.")
+    }
+    return try sent.get()
 }

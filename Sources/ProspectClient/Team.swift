@@ -129,22 +129,9 @@ struct ImportActivities: AsyncParsableCommand {
     @OptionGroup var connection: ConnectionOptions
 
     func run() async throws {
-        let data: Data
-        do { data = try Data(contentsOf: URL(fileURLWithPath: file)) } catch {
-            throw CLIError.failure("cannot read \(file): \(FileManager.default.fileExists(atPath: file) ? "permission denied" : "no such file")")
-        }
         let client = try connection.client()
-        let progress = Progress(label: "Importing \((file as NSString).lastPathComponent)", total: data.count)
-        let sent = await outcome { () async throws -> Data in
-            try await client.send(.POST, "/v1/import/activities", body: data, contentType: "text/csv", progress: progress.update)
-        }
-        progress.finish()
-        if case .failure(.failure(let message)) = sent {
-            throw CLIError.failure(
-                message.split(separator: "\n").map { "\(file): \($0)" }.joined(separator: "\n") + "\nNothing was imported."
-            )
-        }
-        let result = try client.decode(ImportResponse.self, try sent.get())
+        let answer = try await upload(file, to: "/v1/import/activities", client: client)
+        let result = try client.decode(ImportResponse.self, answer)
         if json { return printJSON(result) }
         print(
             "Imported \(file): \(Format.plural(result.rows, "row")) for \(Format.plural(result.reps, "rep")); "

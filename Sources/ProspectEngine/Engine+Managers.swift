@@ -128,32 +128,20 @@ extension Engine {
                     )
                 else { continue }
                 let payload = DigestPayload(step: kind.rawValue, report: report).json()
-                for channel in digest.channels {
-                    if try insertOutbox(
-                        db,
-                        personID: manager.id,
-                        date: event.date,
-                        step: kind.rawValue,
-                        channel: channel,
-                        recipientID: manager.id,
-                        type: "digest",
-                        dueAt: event.instant,
-                        payload: payload,
-                        now: now
-                    ) {
-                        decisions.deliveries.append(
-                            Delivery(
-                                at: event.instant,
-                                localDate: event.date,
-                                type: "digest",
-                                step: kind.rawValue,
-                                rep: nil,
-                                recipient: manager.handle,
-                                channel: channel
-                            )
-                        )
-                    }
-                }
+                try enqueue(
+                    db,
+                    personID: manager.id,
+                    rep: nil,
+                    recipient: (manager.id, manager.handle),
+                    type: "digest",
+                    step: kind.rawValue,
+                    date: event.date,
+                    dueAt: event.instant,
+                    payload: payload,
+                    channels: digest.channels,
+                    now: now,
+                    into: &decisions
+                )
                 if kind == .daily, !config.alarm.channels.isEmpty {
                     try raiseAlarms(
                         db,
@@ -170,9 +158,7 @@ extension Engine {
             case .takeStock(let index):
                 let step = config.ladder[index]
                 guard !(try Store.acknowledged(db, personID: manager.id, date: event.date, by: event.instant)) else { continue }
-                let up =
-                    step.audience == .managersManager ? roster.managerOf[manager.id].flatMap { roster.managerOf[$0] } : roster.managerOf[manager.id]
-                guard let recipientID = up, let recipient = roster.people[recipientID] else {
+                guard let recipientID = roster.recipient(of: step.audience, for: manager.id), let recipient = roster.people[recipientID] else {
                     decisions.unaddressed.append("\(manager.handle) \(event.date) \(step.name): no one above \(manager.handle) on the roster")
                     continue
                 }
@@ -195,32 +181,20 @@ extension Engine {
                     consecutiveMisses: 0,
                     timezone: manager.calendar.zone.identifier
                 )
-                for channel in step.channels {
-                    if try insertOutbox(
-                        db,
-                        personID: manager.id,
-                        date: event.date,
-                        step: step.name,
-                        channel: channel,
-                        recipientID: recipientID,
-                        type: "escalation",
-                        dueAt: event.instant,
-                        payload: notice.json(),
-                        now: now
-                    ) {
-                        decisions.deliveries.append(
-                            Delivery(
-                                at: event.instant,
-                                localDate: event.date,
-                                type: "escalation",
-                                step: step.name,
-                                rep: manager.handle,
-                                recipient: recipient.handle,
-                                channel: channel
-                            )
-                        )
-                    }
-                }
+                try enqueue(
+                    db,
+                    personID: manager.id,
+                    rep: manager.handle,
+                    recipient: (recipientID, recipient.handle),
+                    type: "escalation",
+                    step: step.name,
+                    date: event.date,
+                    dueAt: event.instant,
+                    payload: notice.json(),
+                    channels: step.channels,
+                    now: now,
+                    into: &decisions
+                )
             default: continue
             }
         }
@@ -257,60 +231,56 @@ extension Engine {
                 summary: alarm.summary,
                 alarm: alarm
             ).json()
-            for channel in config.alarm.channels {
-                if try insertOutbox(
-                    db,
-                    personID: repID,
-                    date: event.date,
-                    step: "sales-trap",
-                    channel: channel,
-                    recipientID: manager.id,
-                    type: "escalation",
-                    dueAt: event.instant,
-                    payload: payload,
-                    now: now
-                ) {
-                    decisions.deliveries.append(
-                        Delivery(
-                            at: event.instant,
-                            localDate: event.date,
-                            type: "escalation",
-                            step: "sales-trap",
-                            rep: line.handle,
-                            recipient: manager.handle,
-                            channel: channel
-                        )
-                    )
-                }
-            }
+            try enqueue(
+                db,
+                personID: repID,
+                rep: line.handle,
+                recipient: (manager.id, manager.handle),
+                type: "escalation",
+                step: "sales-trap",
+                date: event.date,
+                dueAt: event.instant,
+                payload: payload,
+                channels: config.alarm.channels,
+                now: now,
+                into: &decisions
+            )
         }
     }
 
-    /// One outbox row; false when that (person, day, step, channel) was decided before.
-    static func insertOutbox(
+    /// One outbox row per channel, each a delivery for `simulate` unless that (person, day, step,
+    /// channel) was decided before.
+    static func enqueue(
         _ db: Database,
         personID: Int64,
-        date: LocalDate,
-        step: String,
-        channel: String,
-        recipientID: Int64,
+        rep: String?,
+        recipient: (id: Int64, handle: String),
         type: String,
+        step: String,
+        date: LocalDate,
         dueAt: Date,
         payload: String,
-        now: Date
-    ) throws -> Bool {
-        try db.execute(
-            sql: """
-                INSERT OR IGNORE INTO outbox (person_id, date, step, channel, recipient_id, type, due_at, payload,
-                    message_id, next_attempt_at, created_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """,
-            arguments: [
-                personID, date.description, step, channel, recipientID, type, Int64(dueAt.timeIntervalSince1970), payload,
-                "msg_" + UUID().uuidString.lowercased(), Int64(now.timeIntervalSince1970), Int64(now.timeIntervalSince1970),
-            ]
-        )
-        return db.changesCount > 0
+        channels: [String],
+        now: Date,
+        into decisions: inout Decisions
+    ) throws {
+        for channel in channels {
+            try db.execute(
+                sql: """
+                    INSERT OR IGNORE INTO outbox (person_id, date, step, channel, recipient_id, type, due_at, payload,
+                        message_id, next_attempt_at, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    personID, date.description, step, channel, recipient.id, type, Int64(dueAt.timeIntervalSince1970), payload,
+                    "msg_" + UUID().uuidString.lowercased(), Int64(now.timeIntervalSince1970), Int64(now.timeIntervalSince1970),
+                ]
+            )
+            guard db.changesCount > 0 else { continue }
+            decisions.deliveries.append(
+                Delivery(at: dueAt, localDate: date, type: type, step: step, rep: rep, recipient: recipient.handle, channel: channel)
+            )
+        }
     }
 }
 

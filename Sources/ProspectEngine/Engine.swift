@@ -135,32 +135,20 @@ public struct Engine: Sendable {
                         config: config,
                         dueAt: event.instant
                     ).json()
-                    for channel in step.channels {
-                        if try Self.insertOutbox(
-                            db,
-                            personID: rep.id,
-                            date: event.date,
-                            step: step.name,
-                            channel: channel,
-                            recipientID: recipientID,
-                            type: step.deliveryType,
-                            dueAt: event.instant,
-                            payload: payload,
-                            now: now
-                        ) {
-                            decisions.deliveries.append(
-                                Delivery(
-                                    at: event.instant,
-                                    localDate: event.date,
-                                    type: step.deliveryType,
-                                    step: step.name,
-                                    rep: rep.handle,
-                                    recipient: recipient.handle,
-                                    channel: channel
-                                )
-                            )
-                        }
-                    }
+                    try Self.enqueue(
+                        db,
+                        personID: rep.id,
+                        rep: rep.handle,
+                        recipient: (recipientID, recipient.handle),
+                        type: step.deliveryType,
+                        step: step.name,
+                        date: event.date,
+                        dueAt: event.instant,
+                        payload: payload,
+                        channels: step.channels,
+                        now: now,
+                        into: &decisions
+                    )
                 case .takeStock, .digest: continue
                 }
             }
