@@ -117,7 +117,7 @@ import Testing
         #expect(problems.problems[1].hasPrefix("\(p)/reminder.text.mustache:1: unknown variable 'rep_nmae'; known: "), "\(problems)")
         #expect(
             problems.problems[2]
-                == "\(p)/remindr.text.mustache: unknown template name 'remindr.text'; expected (reminder|escalation|skip-level|test).(subject|text|html|chat).mustache"
+                == "\(p)/remindr.text.mustache: unknown template name 'remindr.text'; expected (reminder|escalation|skip-level|test|daily|weekly|sales-trap|take-stock).(subject|text|html|chat).mustache"
         )
         #expect(
             MessageTemplates.load(directory: p + "/missing").failure?.problems == [
