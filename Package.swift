@@ -138,7 +138,10 @@ let package = Package(
         ),
         .testTarget(
             name: "ProspectServerTests",
-            dependencies: ["ProspectServer", .product(name: "Hummingbird", package: "hummingbird")],
+            dependencies: [
+                "ProspectServer", "ProspectConfig", "ProspectStore", .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -19,7 +19,9 @@ struct ErrorMiddleware: RouterMiddleware {
             if status.code >= 500 {
                 logger.error("request failed", metadata: ["path": "\(request.uri.path)", "error": "\(error)"])
             }
-            return Self.response(status, body)
+            var response = Self.response(status, body)
+            if let error = error as? HTTPError, let retry = error.headers[.retryAfter] { response.headers[.retryAfter] = retry }
+            return response
         }
     }
 
@@ -38,7 +40,9 @@ struct ErrorMiddleware: RouterMiddleware {
             return (.badRequest, ErrorBody(error: error.problems.joined(separator: "\n"), kind: "invalid"))
         case let error as HTTPError:
             let message = error.body ?? error.status.reasonPhrase
-            let kind = error.status == .notFound ? "not_found" : error.status == .unauthorized ? "unauthorized" : "invalid"
+            let kind =
+                error.status == .notFound
+                ? "not_found" : error.status == .unauthorized ? "unauthorized" : error.status == .tooManyRequests ? "rate_limited" : "invalid"
             return (error.status, ErrorBody(error: message, kind: kind))
         case let error as any HTTPResponseError:
             return (error.status, ErrorBody(error: error.status.reasonPhrase, kind: "invalid"))

@@ -16,6 +16,8 @@ struct Handlers: Sendable {
     let replan: Doorbell
     /// The channels, for `admin test-channel`.
     let channels: ChannelKit
+    /// Failed token attempts on TCP, per address.
+    let limiter = TokenFailureLimiter()
 
     /// How far back the streak looks.
     static let streakWindowDays = 400

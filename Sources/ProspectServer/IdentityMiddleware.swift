@@ -11,6 +11,8 @@ import Glibc
 struct IdentityMiddleware: RouterMiddleware {
     typealias Context = AppContext
     let store: Store
+    let clock: any WallClock
+    let limiter: TokenFailureLimiter
     let ownUID = getuid()
 
     func handle(_ request: Request, context: AppContext, next: (Request, AppContext) async throws -> Response) async throws -> Response {
@@ -37,6 +39,14 @@ struct IdentityMiddleware: RouterMiddleware {
                 "your Unix user '\(name)' is not on the roster; ask an admin to run 'prospect admin rep add ... --unix-user \(name)'"
             )
         }
+        let address = context.channel.remoteAddress?.ipAddress ?? "unknown"
+        if let seconds = limiter.retryAfter(address, now: clock.now) {
+            throw HTTPError(
+                .tooManyRequests,
+                headers: [.retryAfter: String(seconds)],
+                message: "too many failed token attempts from this address; try again in \(seconds) seconds"
+            )
+        }
         guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") else {
             throw HTTPError(
                 .unauthorized,
@@ -45,6 +55,7 @@ struct IdentityMiddleware: RouterMiddleware {
         }
         let token = String(header.dropFirst("bearer ".count)).trimmingCharacters(in: .whitespaces)
         guard token.count <= 200, let person = try await store.person(token: token) else {
+            limiter.recordFailure(address, now: clock.now)
             throw HTTPError(
                 .unauthorized,
                 message: "the token is not valid (revoked, mistyped, or its owner deactivated); ask an admin for a new one"

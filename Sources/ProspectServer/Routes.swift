@@ -21,7 +21,7 @@ func csvBody(_ request: Request, what: String, limit: Int = 16 << 20) async thro
 func makeRouter(_ handlers: Handlers) -> Router<AppContext> {
     let router = Router(context: AppContext.self)
     router.add(middleware: ErrorMiddleware(logger: handlers.logger))
-    router.add(middleware: IdentityMiddleware(store: handlers.store))
+    router.add(middleware: IdentityMiddleware(store: handlers.store, clock: handlers.clock, limiter: handlers.limiter))
     let v1 = router.group("v1")
 
     v1.get("whoami") { _, context in try jsonResponse(try handlers.whoami(context)) }
