@@ -38,6 +38,8 @@ public struct DaemonSettings: Sendable, Equatable {
     public var socket: String
     /// Optional TCP API, `host:port`.
     public var listen: ListenAddress?
+    /// Failed token attempts per address and minute before the TCP API answers 429.
+    public var tokenFailureLimit: Int = 10
 
     public static let defaultDatabase = "/var/lib/prospectd/prospectd.sqlite"
     public static let defaultSocket = "/run/prospectd/prospectd.sock"

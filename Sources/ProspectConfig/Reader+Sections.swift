@@ -47,7 +47,7 @@ extension Reader {
     }
 
     mutating func readDaemon(_ t: TOMLTable) -> DaemonSettings? {
-        checkKeys(t, "daemon", allowed: ["database", "socket", "listen"])
+        checkKeys(t, "daemon", allowed: ["database", "socket", "listen", "token_failure_limit"])
         let database = string(t, "database", "daemon") ?? DaemonSettings.defaultDatabase
         let socket = string(t, "socket", "daemon") ?? DaemonSettings.defaultSocket
         if database.isEmpty { fail("daemon.database", "is empty; expected a file path") }
@@ -59,7 +59,9 @@ extension Reader {
             listen = ListenAddress(text)
             if listen == nil { fail("daemon.listen", "'\(text)' is not an address; expected \"HOST:PORT\" like \"127.0.0.1:8787\"") }
         }
-        return DaemonSettings(database: database, socket: socket, listen: listen)
+        var settings = DaemonSettings(database: database, socket: socket, listen: listen)
+        settings.tokenFailureLimit = int(t, "token_failure_limit", "daemon", range: 1...100_000) ?? settings.tokenFailureLimit
+        return settings
     }
 
     mutating func readRule(_ t: TOMLTable) -> (Rule?, [String]) {

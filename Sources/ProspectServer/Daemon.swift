@@ -42,7 +42,15 @@ public struct Daemon {
         delivery.redirectConfiguration = .disallow
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: delivery)
         let channels = ChannelKit(client: client, logger: logger, environment: ProcessInfo.processInfo.environment)
-        let handlers = Handlers(store: store, config: configBox, clock: clock, logger: logger, replan: replan, channels: channels)
+        let handlers = Handlers(
+            store: store,
+            config: configBox,
+            clock: clock,
+            logger: logger,
+            replan: replan,
+            channels: channels,
+            limiter: TokenFailureLimiter(limit: config.daemon.tokenFailureLimit)
+        )
         let responder = makeRouter(handlers).buildResponder()
 
         let expected = config.daemon.listen == nil ? 1 : 2

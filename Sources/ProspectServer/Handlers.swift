@@ -17,7 +17,7 @@ struct Handlers: Sendable {
     /// The channels, for `admin test-channel`.
     let channels: ChannelKit
     /// Failed token attempts on TCP, per address.
-    let limiter = TokenFailureLimiter()
+    var limiter = TokenFailureLimiter()
 
     /// How far back the streak looks.
     static let streakWindowDays = 400

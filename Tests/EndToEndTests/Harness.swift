@@ -168,12 +168,13 @@ final class DaemonUnderTest {
     var keepFolder = false
 
     /// Writes the configuration, with `extra` appended (ladder, channels, ...).
-    func writeConfig(_ extra: String, kinds: String = DaemonUnderTest.kinds) throws {
+    func writeConfig(_ extra: String, kinds: String = DaemonUnderTest.kinds, daemonExtra: String = "") throws {
         let text = """
             [daemon]
             database = "\(database)"
             socket   = "\(socket)"
             listen   = "127.0.0.1:\(port)"
+            \(daemonExtra)
 
             [rule]
             counting_kinds = ["call", "email", "referral"]
