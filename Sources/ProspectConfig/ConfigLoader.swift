@@ -26,6 +26,9 @@ public enum ConfigLoader {
 
     /// Validates TOML text; `source` names it in messages.
     public static func parse(_ text: String, source: String) throws -> Config {
+        if let problem = TOMLPrecheck.firstProblem(text) {
+            throw ConfigErrors(errors: [ConfigError(file: source, line: problem.line, keyPath: "", message: "not valid TOML: \(problem.message)")])
+        }
         let table: TOMLTable
         do {
             table = try TOMLTable(string: text)

@@ -8,8 +8,14 @@ struct Reader {
     let lines: SourceLines
     var errors: [ConfigError] = []
 
+    /// Records a problem. Values echoed in it are the file's own, so control characters (a
+    /// newline inside a string) are shown escaped: every message stays one line.
     mutating func fail(_ path: String, _ message: String) {
-        errors.append(ConfigError(file: source, line: lines.line(of: path), keyPath: path, message: message))
+        let oneLine = message.unicodeScalars.map { scalar -> String in
+            scalar.properties.generalCategory == .control || scalar == "\u{2028}" || scalar == "\u{2029}"
+                ? scalar.escaped(asASCII: true) : String(scalar)
+        }.joined()
+        errors.append(ConfigError(file: source, line: lines.line(of: path), keyPath: path, message: oneLine))
     }
 
     mutating func checkKeys(_ table: TOMLTable, _ path: String, allowed: Set<String>) {
