@@ -1,14 +1,14 @@
 /// A scan for input that the TOML parser inside TOMLKit (toml++) does not report but asserts on:
 /// a table header whose name starts with a character that cannot start a key (`[\a]`, `[.a]`,
-/// `[ é ]`). Found by `ConfigFuzzTests`; run before the parser so such a file gets a located
-/// error instead of a crash.
+/// `[ é ]`), and a `}` inside an array (`["x",} "y"]`). Both found by `ConfigFuzzTests`; run
+/// before the parser so such a file gets a located error instead of a crash.
 enum TOMLPrecheck {
     static func firstProblem(_ text: String) -> (line: Int, message: String)? {
         enum State { case normal, comment, basic, literal, multiBasic, multiLiteral }
         let s = Array(text.unicodeScalars)
         var state = State.normal
         var line = 1
-        var depth = 0
+        var open: [Unicode.Scalar] = []
         var lineStart = true
         var i = 0
         func at(_ k: Int, _ c: Unicode.Scalar) -> Bool { k < s.count && s[k] == c }
@@ -63,7 +63,7 @@ enum TOMLPrecheck {
                     } else {
                         state = .literal
                     }
-                case "[" where lineStart && depth == 0:
+                case "[" where lineStart && open.isEmpty:
                     var k = i + 1
                     if at(k, "[") { k += 1 }
                     while at(k, " ") || at(k, "\t") { k += 1 }
@@ -72,8 +72,12 @@ enum TOMLPrecheck {
                     }
                     // The rest of a header line names the table; its brackets open no value.
                     while i + 1 < s.count, s[i + 1] != "\n" { i += 1 }
-                case "[", "{": depth += 1
-                case "]", "}": depth = max(0, depth - 1)
+                case "[", "{": open.append(c)
+                case "]", "}":
+                    if let last = open.last, (last == "[") != (c == "]") {
+                        return (line, "'\(c)' closes a '\(last)'; close an array with ']' and an inline table with '}'")
+                    }
+                    _ = open.popLast()
                 default: break
                 }
                 lineStart = false

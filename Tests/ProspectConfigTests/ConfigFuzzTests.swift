@@ -76,8 +76,14 @@ import Testing
         )
     }
 
+    @Test(arguments: ["a = [\"x\",} \"y\"]", "a = [1, }", "a = { b = [1,} ] }", "a = { b = 1 ]"])
+    func mismatchedBracketsTheParserWouldAssertOnAreRefusedWithTheirLine(_ value: String) throws {
+        let error = #expect(throws: ConfigErrors.self) { try ConfigLoader.parse("[rule]\n\(value)\n", source: "fuzz.toml") }
+        #expect(error?.description.hasPrefix("fuzz.toml:2: not valid TOML: '") == true, "\(String(describing: error))")
+    }
+
     @Test func theScanIsNotFooledByBracketsInValuesStringsOrComments() {
-        let text = "a = [\n  [1, 2],\n  [ +3 ],\n]\nb = \"[+x]\"  # [=]\nc = '''\n[.a]\n'''\nd = \"\"\"\n[=]\n\"\"\"\n[ok]\n"
+        let text = "a = [\n  [1, 2],\n  [ +3 ],\n  { b = [1] },\n]\nb = \"[+x}]\"  # [=}\nc = '''\n[.a]}\n'''\nd = \"\"\"\n[=]\n\"\"\"\n[ok]\n"
         #expect(TOMLPrecheck.firstProblem(text) == nil)
     }
 
