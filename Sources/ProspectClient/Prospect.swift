@@ -71,6 +71,10 @@ struct Log: AsyncParsableCommand {
     @OptionGroup var connection: ConnectionOptions
 
     func run() async throws {
+        // JSON cannot carry nan or infinity: refuse them here, as the daemon refuses the rest.
+        if let value, !value.isFinite || value < 0 {
+            throw CLIError.failure("--value must be a non-negative amount up to \(Int(ActivityLimits.maxValue))")
+        }
         let client = try connection.client()
         let request = LogRequest(
             kind: kind.lowercased(),

@@ -16,7 +16,7 @@ public enum ActivityTime {
         }
         if let instant = parseISO8601(text) { return instant }
         throw UserError(
-            "--at '\(String(raw.prefix(40)))' is not a time: use HH:MM (today), 'yesterday HH:MM', or 2026-03-09T15:00:00Z"
+            "--at '\(shown(raw, 40))' is not a time: use HH:MM (today), 'yesterday HH:MM', or 2026-03-09T15:00:00Z"
         )
     }
 

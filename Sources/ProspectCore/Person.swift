@@ -122,9 +122,18 @@ public enum PersonField {
             }
     }
 
-    /// A display name: 1–100 characters, no control characters.
+    /// A display name: 1–100 characters, no control characters, no bidi overrides.
     public static func isValidName(_ name: String) -> Bool {
         (1...100).contains(name.count) && !name.unicodeScalars.contains { $0.properties.generalCategory == .control }
+            && !hasBidiControls(name)
+    }
+
+    /// Characters that reorder how text is displayed (`Mallory\u{202E}gnp.exe` shows as
+    /// "Malloryexe.png"): never wanted in a name or a note.
+    public static func hasBidiControls(_ text: String) -> Bool {
+        text.unicodeScalars.contains {
+            [0x061C, 0x200E, 0x200F].contains($0.value) || (0x202A...0x202E).contains($0.value) || (0x2066...0x2069).contains($0.value)
+        }
     }
 }
 

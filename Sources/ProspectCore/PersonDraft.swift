@@ -51,38 +51,40 @@ public struct PersonDraft: Codable, Sendable {
         var problems: [String] = []
         if !PersonField.isValidHandle(handle) {
             problems.append(
-                "handle '\(String(handle.prefix(40)))' is not valid: use 1-32 lowercase letters, digits, '.', '_' or '-'"
+                "handle '\(shown(handle, 40))' is not valid: use 1-32 lowercase letters, digits, '.', '_' or '-'"
             )
         }
-        if !PersonField.isValidName(name) { problems.append("name must be 1-100 characters without control characters") }
+        if !PersonField.isValidName(name) {
+            problems.append("name must be 1-100 characters without control characters or text-direction overrides")
+        }
         if !PersonField.isValidEmail(email) { problems.append("email is not an address like name@example.com") }
         if let tz = timezone, Zone(identifier: tz) == nil {
-            problems.append("time zone '\(String(tz.prefix(64)))' is unknown: use an IANA name like Europe/Copenhagen")
+            problems.append("time zone '\(shown(tz, 64))' is unknown: use an IANA name like Europe/Copenhagen")
         }
-        if let m = manager, !PersonField.isValidHandle(m) { problems.append("manager '\(String(m.prefix(40)))' is not a valid handle") }
+        if let m = manager, !PersonField.isValidHandle(m) { problems.append("manager '\(shown(m, 40))' is not a valid handle") }
         var parsedRole = Role.rep
         if let r = role {
             if let value = Role(rawValue: r.lowercased()) {
                 parsedRole = value
             } else {
-                problems.append("role '\(String(r.prefix(20)))' is unknown: use rep, manager or admin")
+                problems.append("role '\(shown(r, 20))' is unknown: use rep, manager or admin")
             }
         }
-        if let u = unixUser, !PersonField.isValidUnixUser(u) { problems.append("unix user '\(String(u.prefix(40)))' is not a valid login name") }
+        if let u = unixUser, !PersonField.isValidUnixUser(u) { problems.append("unix user '\(shown(u, 40))' is not a valid login name") }
         var parsedWorkdays: Set<Weekday>? = nil
         if let w = workdays {
             switch Weekday.parseList(w) {
             case .success(let days) where !days.isEmpty: parsedWorkdays = days
             case .success: problems.append("workdays is empty: list days like mon;tue;wed;thu;fri, or leave it out")
-            case .failure(let e): problems.append("workdays entry '\(String(e.entry.prefix(20)))' is not one of mon, tue, wed, thu, fri, sat, sun")
+            case .failure(let e): problems.append("workdays entry '\(shown(e.entry, 20))' is not one of mon, tue, wed, thu, fri, sat, sun")
             }
         }
-        if let c = calendar, !PersonField.isValidHandle(c) { problems.append("calendar '\(String(c.prefix(40)))' is not a valid calendar name") }
+        if let c = calendar, !PersonField.isValidHandle(c) { problems.append("calendar '\(shown(c, 40))' is not a valid calendar name") }
         if let s = slack, !PersonField.isValidSlackID(s) {
-            problems.append("slack '\(String(s.prefix(40)))' is not a member id like U024BE7LH (letters and digits)")
+            problems.append("slack '\(shown(s, 40))' is not a member id like U024BE7LH (letters and digits)")
         }
         if let t = ntfyTopic, !PersonField.isValidNtfyTopic(t) {
-            problems.append("ntfy topic '\(String(t.prefix(70)))' is not valid: use 1-64 letters, digits, '_' or '-'")
+            problems.append("ntfy topic '\(shown(t, 70))' is not valid: use 1-64 letters, digits, '_' or '-'")
         }
         if manager == handle, !handle.isEmpty { problems.append("a person cannot be their own manager") }
         guard problems.isEmpty else { return .failure(ValidationProblems(problems)) }

@@ -35,3 +35,19 @@ public struct ValidationProblems: Error, Sendable, Equatable {
 
     public init(_ problems: [String]) { self.problems = problems }
 }
+
+/// Echoes a piece of user input inside a message: at most `limit` characters, with control and
+/// invisible format characters (newlines, bidi overrides, zero-width spaces) shown escaped, so a
+/// message stays one honest line.
+public func shown(_ input: some StringProtocol, _ limit: Int = 40) -> String {
+    var out = ""
+    for character in input.prefix(limit) {
+        for scalar in character.unicodeScalars {
+            let category = scalar.properties.generalCategory
+            out +=
+                category == .control || category == .format || category == .lineSeparator || category == .paragraphSeparator
+                ? scalar.escaped(asASCII: true) : String(scalar)
+        }
+    }
+    return input.count > limit ? out + "…" : out
+}

@@ -23,7 +23,7 @@ extension Handlers {
         guard rep.person.active else { throw UserError(.forbidden, "your roster entry is deactivated; ask an admin") }
         guard config.kinds[request.kind] != nil else {
             throw UserError(
-                "unknown kind '\(String(request.kind.prefix(40)))'; valid kinds: \(config.sortedKinds.map(\.name).joined(separator: ", "))"
+                "unknown kind '\(shown(request.kind, 40))'; valid kinds: \(config.sortedKinds.map(\.name).joined(separator: ", "))"
             )
         }
         let note = try Self.checkedNote(request.note)
@@ -61,8 +61,10 @@ extension Handlers {
         if trimmed.count > ActivityLimits.maxNoteLength {
             throw UserError("--note has \(trimmed.count) characters; keep it to \(ActivityLimits.maxNoteLength)")
         }
-        if trimmed.unicodeScalars.contains(where: { $0.properties.generalCategory == .control && $0 != "\n" && $0 != "\t" }) {
-            throw UserError("--note contains control characters; use plain text")
+        if trimmed.unicodeScalars.contains(where: { $0.properties.generalCategory == .control && $0 != "\n" && $0 != "\t" })
+            || PersonField.hasBidiControls(trimmed)
+        {
+            throw UserError("--note contains control characters or text-direction overrides; use plain text")
         }
         return trimmed
     }

@@ -147,7 +147,7 @@ extension Handlers {
             }
             let line = "line \(record.line)"
             guard let person = people[field("rep")] else {
-                problems.append("\(line): rep '\(String(field("rep").prefix(40)))' is not an active person on the roster")
+                problems.append("\(line): rep '\(shown(field("rep"), 40))' is not an active person on the roster")
                 continue
             }
             if ids[person.handle] == nil {
@@ -157,14 +157,14 @@ extension Handlers {
             let type = field("kind")
             guard let kind = config.importKinds[type.lowercased()] ?? (config.kinds[type] != nil ? type : nil) else {
                 problems.append(
-                    "\(line): kind '\(String(type.prefix(40)))' is neither a kind nor mapped in [import.kinds]; kinds: "
+                    "\(line): kind '\(shown(type, 40))' is neither a kind nor mapped in [import.kinds]; kinds: "
                         + config.kinds.keys.sorted().joined(separator: ", ")
                 )
                 continue
             }
             let zone = config.zone(of: person)
             guard let at = ActivityTime.parseISO8601(field("at")) ?? Self.localDateTime(field("at"), zone: zone) else {
-                problems.append("\(line): at '\(String(field("at").prefix(40)))' is not a time like 2026-03-09T15:00:00Z or 2026-03-09 15:00")
+                problems.append("\(line): at '\(shown(field("at"), 40))' is not a time like 2026-03-09T15:00:00Z or 2026-03-09 15:00")
                 continue
             }
             if at > now.addingTimeInterval(300) { problems.append("\(line): at \(field("at")) is in the future") }
@@ -174,7 +174,7 @@ extension Handlers {
             if !field("value").isEmpty {
                 value = Double(field("value"))
                 if value.map({ !$0.isFinite || $0 < 0 }) ?? true {
-                    problems.append("\(line): value '\(String(field("value").prefix(20)))' is not an amount")
+                    problems.append("\(line): value '\(shown(field("value"), 20))' is not an amount")
                 }
             }
             let identity = "\(person.handle)|\(kind)|\(Int64(at.timeIntervalSince1970))|\(note)|\(value.map { String($0) } ?? "")"
@@ -198,7 +198,7 @@ extension Handlers {
 
     func localDate(_ text: String?, default value: LocalDate) throws -> LocalDate {
         guard let text else { return value }
-        guard let date = LocalDate(text) else { throw UserError("--date '\(String(text.prefix(20)))' is not a date like 2026-03-09") }
+        guard let date = LocalDate(text) else { throw UserError("--date '\(shown(text, 20))' is not a date like 2026-03-09") }
         return date
     }
 

@@ -24,7 +24,10 @@ import Testing
             (["log", "cal"], true, 1, "prospect: unknown kind 'cal'; valid kinds: call, email, referral, won"),
             (["log", "call", "--note", "  "], true, 1, "prospect: --note is empty; write what you did, or leave --note out"),
             (["log", "call", "--note", longNote], true, 1, "prospect: --note has 1001 characters; keep it to 1000"),
-            (["log", "call", "--note", "bell\u{07}"], true, 1, "prospect: --note contains control characters; use plain text"),
+            (
+                ["log", "call", "--note", "bell\u{07}"], true, 1,
+                "prospect: --note contains control characters or text-direction overrides; use plain text"
+            ),
             (
                 ["log", "call", "--at", "25:00"], true, 1,
                 "prospect: --at '25:00' is not a time: use HH:MM (today), 'yesterday HH:MM', or 2026-03-09T15:00:00Z"
