@@ -36,6 +36,8 @@ struct ErrorMiddleware: RouterMiddleware {
                 case .conflict: .conflict
                 }
             return (status, ErrorBody(error: error.message, kind: error.kind.rawValue))
+        case let error as StoreUnavailable:
+            return (.serviceUnavailable, ErrorBody(error: error.reason, kind: "unavailable"))
         case let error as RosterImportError:
             return (.badRequest, ErrorBody(error: error.problems.joined(separator: "\n"), kind: "invalid"))
         case let error as HTTPError:

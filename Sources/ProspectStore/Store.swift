@@ -5,6 +5,8 @@ import ProspectCore
 /// The prospectd database: one `DatabaseWriter` and its migrations. Every write is one transaction.
 public struct Store: Sendable {
     let writer: any DatabaseWriter
+    /// The file's device and inode when it was opened: a write first checks it is still there.
+    var file: (path: String, device: UInt64, inode: UInt64)? = nil
 
     /// Opens (or creates) the database file, in WAL mode, and migrates it.
     public static func open(path: String) throws -> Store {
@@ -16,8 +18,10 @@ public struct Store: Sendable {
         }
         do {
             let pool = try DatabasePool(path: path, configuration: config)
-            let store = Store(writer: pool)
+            var store = Store(writer: pool)
             try store.migrate()
+            var info = stat()
+            if stat(path, &info) == 0 { store.file = (path, UInt64(info.st_dev), UInt64(info.st_ino)) }
             return store
         } catch let error as DatabaseError where error.resultCode == .SQLITE_NOTADB {
             throw StoreOpenError(path: path, reason: "it is not a SQLite database; move it aside or set [daemon].database to another file")
@@ -56,18 +60,50 @@ public struct Store: Sendable {
 
     /// Runs a read-only block; for the server's read routes.
     public func read<T: Sendable>(_ block: @Sendable @escaping (Database) throws -> T) async throws -> T {
-        try await writer.read(block)
+        do { return try await writer.read(block) } catch let error as DatabaseError { throw StoreUnavailable(error) ?? error }
     }
 
     /// Runs a block in one write transaction.
     public func write<T: Sendable>(_ block: @Sendable @escaping (Database) throws -> T) async throws -> T {
-        try await writer.write(block)
+        if let file {
+            var info = stat()
+            if stat(file.path, &info) != 0 || UInt64(info.st_dev) != file.device || UInt64(info.st_ino) != file.inode {
+                throw StoreUnavailable(
+                    reason: "the database file \(file.path) was deleted or replaced while prospectd was running; "
+                        + "put it back (or move the new one aside) and restart prospectd"
+                )
+            }
+        }
+        do { return try await writer.write(block) } catch let error as DatabaseError { throw StoreUnavailable(error) ?? error }
     }
 
     /// Checks the file is still a sound database (`PRAGMA quick_check`).
     public func quickCheck() async throws -> Bool {
         try await writer.read { db in try String.fetchOne(db, sql: "PRAGMA quick_check") == "ok" }
     }
+}
+
+/// The database cannot be used right now (disk full, read-only, I/O error, deleted): the
+/// operator has to act. Each request says so; the daemon keeps running and recovers once fixed.
+public struct StoreUnavailable: Error, CustomStringConvertible {
+    public var reason: String
+
+    public init(reason: String) { self.reason = reason }
+
+    /// The operator-facing reading of an SQLite failure, or nil when it is not about the file.
+    init?(_ error: DatabaseError) {
+        switch error.resultCode {
+        case .SQLITE_FULL: reason = "the disk holding the database is full; free space on the server and try again"
+        case .SQLITE_READONLY, .SQLITE_PERM:
+            reason = "the database cannot be written (read-only file system or permissions); the operator must make it writable"
+        case .SQLITE_IOERR, .SQLITE_CANTOPEN: reason = "the database cannot be read or written (I/O error); see the daemon's log"
+        case .SQLITE_CORRUPT, .SQLITE_NOTADB: reason = "the database file is damaged; restore it from a backup"
+        case .SQLITE_BUSY, .SQLITE_LOCKED: reason = "the database is busy; try again in a moment"
+        default: return nil
+        }
+    }
+
+    public var description: String { reason }
 }
 
 /// The database could not be opened for use.
