@@ -104,19 +104,6 @@ func oneDueStep(_ store: Store, runs: Int = 7) async throws -> (seconds: Double,
     return (median(times), deliveries)
 }
 
-let arguments = CommandLine.arguments
-let reps = arguments.count > 1 ? Int(arguments[1]) ?? 10_000 : 10_000
-print("prospect-bench: building databases (\(reps) reps; 100,000 and 1,000,000 activities)…")
-let small = try await makeStore(reps: reps, activities: 100_000, name: "small")
-let large = try await makeStore(reps: reps, activities: 1_000_000, name: "large")
-let baseline = try await oneDueStep(small)
-let big = try await oneDueStep(large)
-print(
-    "one due step, \(reps) reps,   100,000 activities: median \(String(format: "%.1f", baseline.seconds * 1000)) ms (\(baseline.deliveries) deliveries)"
-)
-print("one due step, \(reps) reps, 1,000,000 activities: median \(String(format: "%.1f", big.seconds * 1000)) ms (\(big.deliveries) deliveries)")
-print("ratio 1M / 100k history: \(String(format: "%.2f", big.seconds / baseline.seconds)) (1.0 = cost follows the reps due, not the history)")
-
 // Digests: every manager's daily digest (1,000 managers of 10 reps each at 10,000 reps), next to
 // one due ladder step for the same reps on the same database.
 let digestConfig = try ConfigLoader.parse(
@@ -153,6 +140,66 @@ func allDigests(_ store: Store, runs: Int = 5) async throws -> (seconds: Double,
     }
     return (median(times), deliveries)
 }
+/// `--due-step N...`: for each roster size, one due step over 100 activities per rep next to the
+/// same count run by the sqlite3 shell on the same file; at 10,000 reps also every daily digest.
+func dueStepMode(_ sizes: [Int]) async throws {
+    for reps in sizes {
+        let store = try await makeStore(reps: reps, activities: reps * 100, name: "due-\(reps)")
+        let step = try await oneDueStep(store, runs: reps >= 100_000 ? 3 : 7)
+        let path = folder.appendingPathComponent("due-\(reps).sqlite").path
+        let lo = Int64(ActivityTime.parseISO8601("2026-03-09T00:00:00Z")!.timeIntervalSince1970)
+        let sql = """
+            SELECT person_id, count(*) FROM activity WHERE occurred_at >= \(lo - 86_400) AND occurred_at < \(lo)
+            AND kind IN ('call', 'email') AND logged_at <= \(lo + 50_400) AND deleted_at IS NULL GROUP BY person_id;
+            """
+        var shell: [Double] = []
+        for _ in 0..<7 {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+            process.arguments = [path, "-cmd", ".timer on", sql]
+            let pipe = Pipe()
+            process.standardOutput = pipe
+            try process.run()
+            let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            if let line = output.split(separator: "\n").last(where: { $0.hasPrefix("Run Time: real ") }),
+                let seconds = Double(line.dropFirst("Run Time: real ".count).split(separator: " ").first ?? "")
+            {
+                shell.append(seconds)
+            }
+        }
+        print(
+            "due-step \(reps) reps: engine median \(String(format: "%.1f", step.seconds * 1000)) ms (\(step.deliveries) deliveries); "
+                + "sqlite3 count median \(String(format: "%.1f", median(shell) * 1000)) ms"
+        )
+        if reps == 10_000 {
+            let digests = try await allDigests(store)
+            print(
+                "digests \(reps / 10) managers x 10 reps: median \(String(format: "%.1f", digests.seconds * 1000)) ms; "
+                    + "one due step for the same reps: median \(String(format: "%.1f", step.seconds * 1000)) ms"
+            )
+        }
+    }
+}
+
+if let flag = CommandLine.arguments.firstIndex(of: "--due-step") {
+    try await dueStepMode(CommandLine.arguments[(flag + 1)...].compactMap { Int($0) })
+    exit(0)
+}
+
+let arguments = CommandLine.arguments
+let reps = arguments.count > 1 ? Int(arguments[1]) ?? 10_000 : 10_000
+print("prospect-bench: building databases (\(reps) reps; 100,000 and 1,000,000 activities)…")
+let small = try await makeStore(reps: reps, activities: 100_000, name: "small")
+let large = try await makeStore(reps: reps, activities: 1_000_000, name: "large")
+let baseline = try await oneDueStep(small)
+let big = try await oneDueStep(large)
+print(
+    "one due step, \(reps) reps,   100,000 activities: median \(String(format: "%.1f", baseline.seconds * 1000)) ms (\(baseline.deliveries) deliveries)"
+)
+print("one due step, \(reps) reps, 1,000,000 activities: median \(String(format: "%.1f", big.seconds * 1000)) ms (\(big.deliveries) deliveries)")
+print("ratio 1M / 100k history: \(String(format: "%.2f", big.seconds / baseline.seconds)) (1.0 = cost follows the reps due, not the history)")
+
 let digests = try await allDigests(large)
 print(
     "daily digests, \(reps / 10) managers x 10 reps, 1,000,000 activities: median \(String(format: "%.1f", digests.seconds * 1000)) ms "
