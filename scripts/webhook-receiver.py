@@ -29,6 +29,7 @@ lock = threading.Lock()
 
 
 class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
     def do_POST(self):
         body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
         msg_id = self.headers.get("webhook-id", "")

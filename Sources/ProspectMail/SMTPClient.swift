@@ -93,6 +93,7 @@ public enum SMTPClient {
         let tls = try settings.security == .none ? nil : NIOSSLContext(configuration: tlsConfiguration(settings))
         let implicit = settings.security == .tls ? tls : nil
         let host = settings.host
+        let firstError = NIOLockedValueBox<(any Error)?>(nil)
         let channel: NIOAsyncChannel<SMTPReply, ByteBuffer>
         do {
             channel = try await ClientBootstrap(group: group)
@@ -105,6 +106,7 @@ public enum SMTPClient {
                             )
                         }
                         try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(SMTPReplyDecoder()))
+                        try channel.pipeline.syncOperations.addHandler(ErrorRecorder(box: firstError))
                         return try NIOAsyncChannel<SMTPReply, ByteBuffer>(wrappingChannelSynchronously: channel)
                     }
                 }
@@ -130,7 +132,9 @@ public enum SMTPClient {
                 throw MailError(permanent: false, message: "\(settings.host) did not finish within \(settings.timeout.nanoseconds / 1_000_000_000) s")
             }
             if let error = error as? MailError { throw error }
-            throw MailError(permanent: false, message: "mail to \(settings.host) failed: \(describe(error))")
+            // A failed TLS handshake closes the channel; the pending write may report only that.
+            let cause = firstError.withLockedValue { $0 } ?? error
+            throw MailError(permanent: false, message: "mail to \(settings.host) failed: \(describe(cause))")
         }
     }
 
@@ -151,6 +155,22 @@ public enum SMTPClient {
         if let error = error as? NIOSSLError { return "TLS: \(error)" }
         if let error = error as? BoringSSLError { return "TLS: \(error)" }
         return "\(error)"
+    }
+}
+
+/// Keeps the first error the pipeline saw (a TLS handshake failure), then passes it on.
+private final class ErrorRecorder: ChannelInboundHandler, Sendable {
+    typealias InboundIn = SMTPReply
+    typealias InboundOut = SMTPReply
+    let box: NIOLockedValueBox<(any Error)?>
+
+    init(box: NIOLockedValueBox<(any Error)?>) { self.box = box }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) { context.fireChannelRead(data) }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        box.withLockedValue { if $0 == nil { $0 = error } }
+        context.fireErrorCaught(error)
     }
 }
 

@@ -40,7 +40,8 @@ extension Store {
                 OutboxRow(
                     id: row["id"],
                     rep: row["rep_handle"],
-                    date: LocalDate(row["date"] as String)!,
+                    // A date that does not read (a hand-edited row) must not stop the worker.
+                    date: LocalDate(row["date"] as String) ?? LocalDate(dayNumber: 0),
                     step: row["step"],
                     channel: row["channel"],
                     recipient: Self.decodePerson(row).person,

@@ -156,6 +156,13 @@ import Glibc
         #expect(unknown.code == 1)
         #expect(unknown.err == "prospect: no channel 'pager' in the configuration; channels: broken, chat, email, hook, push\n", "\(unknown)")
         #expect(daemon.stop() == 0)
+        // No secret in the outbox or anywhere else in the database files.
+        var stored = Data()
+        for suffix in ["", "-wal", "-shm"] { stored.append((try? Data(contentsOf: URL(fileURLWithPath: daemon.database + suffix))) ?? Data()) }
+        #expect(stored.count > 0)
+        for secret in ["s3cret", "tk_push_token", "/slack/T000/B000/XXXX"] {
+            #expect(stored.range(of: Data(secret.utf8)) == nil, "a channel secret is stored in the database")
+        }
     }
 
     func waitForFile(_ path: String, timeout: TimeInterval = 30) throws -> String {
