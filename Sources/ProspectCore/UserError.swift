@@ -51,3 +51,10 @@ public func shown(_ input: some StringProtocol, _ limit: Int = 40) -> String {
     }
     return input.count > limit ? out + "…" : out
 }
+
+extension UserError {
+    /// A handle that is on no one: the same words wherever a handle is looked up.
+    public static func noSuchHandle(_ handle: String) -> UserError {
+        UserError(.notFound, "no one on the roster has handle '\(shown(handle))'; see 'prospect admin rep list'")
+    }
+}

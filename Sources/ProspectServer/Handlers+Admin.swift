@@ -48,7 +48,7 @@ extension Handlers {
         let identity = try requireAdmin(context)
         guard !update.isEmpty else { throw UserError("nothing to change; pass at least one of --name, --email, --timezone, ...") }
         guard let existing = try await store.person(handle: handle) else {
-            throw UserError(.notFound, "no one on the roster has handle '\(handle)'; see 'prospect admin rep list'")
+            throw UserError.noSuchHandle(handle)
         }
         let p = existing.person
         func merged(_ new: String?, _ old: String?) -> String? {

@@ -13,12 +13,12 @@ extension Handlers {
             let defined = config.channels.keys.sorted()
             throw UserError(
                 .notFound,
-                "no channel '\(name)' in the configuration; "
+                "no channel '\(shown(name))' in the configuration; "
                     + (defined.isEmpty ? "define a [channels.NAME] table first" : "channels: \(defined.joined(separator: ", "))")
             )
         }
         guard let recipient = try await store.person(handle: request.to)?.person else {
-            throw UserError(.notFound, "no one on the roster has handle '\(request.to)'; see 'prospect admin rep list'")
+            throw UserError.noSuchHandle(request.to)
         }
         let now = clock.now
         let notice = MessageVariables.testNotice(to: recipient, config: config, now: now)

@@ -16,7 +16,7 @@ extension Handlers {
                 throw UserError(.forbidden, "only admins may see another manager's team")
             }
             guard let person = try await store.person(handle: handle) else {
-                throw UserError(.notFound, "no one on the roster has handle '\(handle)'; see 'prospect admin rep list'")
+                throw UserError.noSuchHandle(handle)
             }
             return person
         }
@@ -54,7 +54,7 @@ extension Handlers {
             from = LocalDate(year: day.year, month: day.month, day: 1)!
             end = LocalDate(year: day.month == 12 ? day.year + 1 : day.year, month: day.month % 12 + 1, day: 1)!.adding(days: -1)
         default:
-            throw UserError("the period '\(period)' is not one of week, month")
+            throw UserError("the period '\(shown(period))' is not one of week, month")
         }
         guard from <= today else { throw UserError("the \(period) of \(day) has not begun yet; pick a date up to \(today)") }
         return try await report(.report, manager: manager, from: from, to: min(end, today), now: now, config: config)

@@ -81,7 +81,7 @@ struct Handlers: Sendable {
             guard let me = identity.person, try await store.reports(of: me.id).contains(handle) else { throw denied }
         }
         guard let person = try await store.person(handle: handle) else {
-            throw UserError(.notFound, "no one on the roster has handle '\(handle)'; see 'prospect admin rep list'")
+            throw UserError.noSuchHandle(handle)
         }
         return person
     }

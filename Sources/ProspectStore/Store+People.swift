@@ -123,7 +123,7 @@ extension Store {
     public func updatePerson(_ updated: Person, actor: String, now: Date) async throws -> Person {
         try await write { db in
             guard let existing = try Self.fetchPerson(db, where: "p.handle = ?", [updated.handle]) else {
-                throw UserError(.notFound, "no one on the roster has handle '\(updated.handle)'; see 'prospect admin rep list'")
+                throw UserError.noSuchHandle(updated.handle)
             }
             try Self.upsert(db, updated, existing: existing, now: now)
             try Self.checkNoCycle(db)
@@ -199,7 +199,7 @@ extension Store {
     public func deactivate(handle: String, actor: String, now: Date) async throws -> Person {
         try await write { db in
             guard try Self.fetchPerson(db, where: "p.handle = ?", [handle]) != nil else {
-                throw UserError(.notFound, "no one on the roster has handle '\(handle)'; see 'prospect admin rep list'")
+                throw UserError.noSuchHandle(handle)
             }
             try db.execute(sql: "UPDATE person SET active = 0 WHERE handle = ?", arguments: [handle])
             try db.execute(

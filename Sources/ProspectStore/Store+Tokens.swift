@@ -16,7 +16,7 @@ extension Store {
         let digest = Data(SHA256.hash(data: Data(token.utf8)))
         try await write { db in
             guard let person = try Self.fetchPerson(db, where: "p.handle = ?", [handle]) else {
-                throw UserError(.notFound, "no one on the roster has handle '\(handle)'; see 'prospect admin rep list'")
+                throw UserError.noSuchHandle(handle)
             }
             guard person.person.active else {
                 throw UserError(.invalid, "'\(handle)' is deactivated; reactivate them with 'admin rep update' first")
@@ -34,7 +34,7 @@ extension Store {
     public func revokeTokens(handle: String, actor: String, now: Date) async throws -> Int {
         try await write { db in
             guard let person = try Self.fetchPerson(db, where: "p.handle = ?", [handle]) else {
-                throw UserError(.notFound, "no one on the roster has handle '\(handle)'; see 'prospect admin rep list'")
+                throw UserError.noSuchHandle(handle)
             }
             try db.execute(
                 sql: "UPDATE token SET revoked_at = ? WHERE person_id = ? AND revoked_at IS NULL",
