@@ -124,15 +124,18 @@ public enum Ladder {
         rule: Rule,
         ladder: [LadderStep]
     ) -> [DueEvent] {
-        // A local date's events can fall up to a day either side of its UTC date (far zones, late steps).
-        let first = calendar.zone.localDate(of: range.lowerBound).adding(days: -1)
-        let last = calendar.zone.localDate(of: range.upperBound).adding(days: 1)
+        events(in: range, zone: calendar.zone) { events(repID: repID, on: $0, calendar: calendar, rule: rule, ladder: ladder) }
+    }
+
+    /// The events `forDate` gives for each local date of `zone` that can have one in `range`,
+    /// kept when they fall in it, in order. A local date's events can fall up to a day either side
+    /// of its UTC date (far zones, late steps).
+    public static func events(in range: Range<Date>, zone: Zone, _ forDate: (LocalDate) -> [DueEvent]) -> [DueEvent] {
+        let last = zone.localDate(of: range.upperBound).adding(days: 1)
         var out: [DueEvent] = []
-        var date = first
+        var date = zone.localDate(of: range.lowerBound).adding(days: -1)
         while date <= last {
-            out += events(repID: repID, on: date, calendar: calendar, rule: rule, ladder: ladder).filter {
-                range.contains($0.instant)
-            }
+            out += forDate(date).filter { range.contains($0.instant) }
             date = date.adding(days: 1)
         }
         return out.sorted()

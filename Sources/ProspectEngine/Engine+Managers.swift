@@ -10,10 +10,8 @@ extension Engine {
     /// Digests and take-stock steps of one manager due in `range`, in the manager's zone.
     static func managerEvents(_ manager: EngineRoster.Manager, config: Config, in range: Range<Date>) -> [DueEvent] {
         let zone = manager.calendar.zone
-        var out: [DueEvent] = []
-        var date = zone.localDate(of: range.lowerBound).adding(days: -1)
-        let last = zone.localDate(of: range.upperBound).adding(days: 1)
-        while date <= last {
+        return Ladder.events(in: range, zone: zone) { date in
+            var out: [DueEvent] = []
             let workday = manager.calendar.isWorkday(date)
             if let digest = config.digest {
                 if let daily = digest.dailyAt, workday {
@@ -33,9 +31,8 @@ extension Engine {
                     )
                 )
             }
-            date = date.adding(days: 1)
+            return out
         }
-        return out.filter { range.contains($0.instant) }
     }
 
     /// How far back a report reads: the streak's reach, and two alarm windows.
