@@ -185,6 +185,12 @@ func query(_ value: String) -> String {
     value.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? value
 }
 
+/// `base?name=value&…` with every given value percent-encoded; absent ones are left out.
+func path(_ base: String, _ parameters: KeyValuePairs<String, String?>) -> String {
+    let items = parameters.compactMap { name, value in value.map { "\(name)=\(query($0))" } }
+    return items.isEmpty ? base : base + "?" + items.joined(separator: "&")
+}
+
 /// Runs a request and keeps its outcome, to branch on the kind of failure.
 func outcome<T>(_ body: () async throws -> T) async -> Result<T, CLIError> {
     do { return .success(try await body()) } catch let error as CLIError { return .failure(error) } catch {

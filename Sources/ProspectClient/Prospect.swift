@@ -124,8 +124,7 @@ struct Status: AsyncParsableCommand {
     @OptionGroup var connection: ConnectionOptions
 
     func run() async throws {
-        let path = "/v1/status" + (rep.map { "?rep=\(query($0))" } ?? "")
-        let status = try await connection.client().get(StatusResponse.self, path)
+        let status = try await connection.client().get(StatusResponse.self, path("/v1/status", ["rep": rep]))
         if json { return printJSON(status) }
         if rep != nil { print("\(status.rep):") }
         print(Format.status(status, style: .current).joined(separator: "\n"))
@@ -151,9 +150,7 @@ struct History: AsyncParsableCommand {
     }
 
     func run() async throws {
-        var path = "/v1/history?days=\(days)"
-        if let rep { path += "&rep=\(query(rep))" }
-        let history = try await connection.client().get(HistoryResponse.self, path)
+        let history = try await connection.client().get(HistoryResponse.self, path("/v1/history", ["days": String(days), "rep": rep]))
         if json { return printJSON(history) }
         let style = Style.current
         let workdays = history.days.filter { $0.state != .off && $0.state != .pending }
@@ -263,11 +260,7 @@ struct Schedule: AsyncParsableCommand {
     @OptionGroup var connection: ConnectionOptions
 
     func run() async throws {
-        var query: [String] = []
-        if let date { query.append("date=\(ProspectClient.query(date))") }
-        if let rep { query.append("rep=\(ProspectClient.query(rep))") }
-        let path = "/v1/schedule" + (query.isEmpty ? "" : "?" + query.joined(separator: "&"))
-        let schedule = try await connection.client().get(ScheduleResponse.self, path)
+        let schedule = try await connection.client().get(ScheduleResponse.self, path("/v1/schedule", ["date": date, "rep": rep]))
         if json { return printJSON(schedule) }
         print(Format.schedule(schedule).joined(separator: "\n"))
     }

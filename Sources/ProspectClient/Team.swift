@@ -27,10 +27,7 @@ struct Team: AsyncParsableCommand {
 
     func run() async throws {
         let client = try connection.client()
-        var path = "/v1/team?"
-        if let date { path += "date=\(query(date))&" }
-        if let manager = team.manager { path += "manager=\(query(manager))" }
-        let report = try await client.get(TeamReport.self, path)
+        let report = try await client.get(TeamReport.self, path("/v1/team", ["date": date, "manager": team.manager]))
         var acknowledged: AckResponse? = nil
         if ack { acknowledged = try await client.post(AckResponse.self, "/v1/team/ack", [String: String]()) }
         if json { return printJSON(report) }
@@ -60,14 +57,15 @@ struct Report: AsyncParsableCommand {
     }
 
     func run() async throws {
-        var path = "/v1/report?period=\(month ? "month" : "week")&format=\(format == "text" ? "json" : format)"
-        if let date { path += "&date=\(query(date))" }
-        if let manager = team.manager { path += "&manager=\(query(manager))" }
+        let route = path(
+            "/v1/report",
+            ["period": month ? "month" : "week", "format": format == "text" ? "json" : format, "date": date, "manager": team.manager]
+        )
         let client = try connection.client()
         switch format {
-        case "json": printJSON(try await client.get(TeamReport.self, path))
-        case "html": FileHandle.standardOutput.write(try await client.send(.GET, path))
-        default: for line in Format.team(try await client.get(TeamReport.self, path), style: .current) { print(line) }
+        case "json": printJSON(try await client.get(TeamReport.self, route))
+        case "html": FileHandle.standardOutput.write(try await client.send(.GET, route))
+        default: for line in Format.team(try await client.get(TeamReport.self, route), style: .current) { print(line) }
         }
     }
 }

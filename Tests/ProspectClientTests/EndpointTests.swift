@@ -97,3 +97,11 @@ import Testing
         )
     }
 }
+
+@Suite struct PathTests {
+    @Test func givenParametersAreEncodedAndAbsentOnesLeftOut() {
+        #expect(path("/v1/status", ["rep": nil]) == "/v1/status")
+        #expect(path("/v1/team", ["date": "2026-03-09", "manager": "an&na b"]) == "/v1/team?date=2026-03-09&manager=an%26na%20b")
+        #expect(path("/v1/schedule", ["date": nil, "rep": "bob"]) == "/v1/schedule?rep=bob")
+    }
+}
