@@ -125,8 +125,8 @@ extension Handlers {
         let identity = try requireAdmin(context)
         let config = config.current
         let now = clock.now
-        let people = Dictionary(try await store.people(includeInactive: false).map { ($0.handle, $0) }) { a, _ in a }
-        var ids: [String: Int64] = [:]
+        // Every active person with their row id, in one read.
+        let people = Dictionary(try await store.read { db in try Store.activePeople(db).map { ($0.stored.person.handle, $0.stored) } }) { a, _ in a }
         let records: [CSV.Record]
         switch CSV.parse(csv) {
         case .success(let r): records = r
@@ -146,14 +146,12 @@ extension Handlers {
                 return record.fields[i].trimmingCharacters(in: .whitespaces)
             }
             let line = "line \(record.line)"
-            guard let person = people[field("rep")] else {
+            guard let stored = people[field("rep")] else {
                 problems.append("\(line): rep '\(shown(field("rep"), 40))' is not an active person on the roster")
                 continue
             }
-            if ids[person.handle] == nil {
-                ids[person.handle] = try await store.person(handle: person.handle)?.id
-            }
-            guard let personID = ids[person.handle] else { continue }
+            let person = stored.person
+            let personID = stored.id
             let type = field("kind")
             guard let kind = config.importKinds[type.lowercased()] ?? (config.kinds[type] != nil ? type : nil) else {
                 problems.append(
