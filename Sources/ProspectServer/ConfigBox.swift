@@ -13,5 +13,8 @@ public final class ConfigBox: Sendable {
 
     public var templates: MessageTemplates { value.withLock { $0.1 } }
 
+    /// Both at once, so a reload between two reads cannot pair a config with other texts.
+    public var snapshot: (config: Config, templates: MessageTemplates) { value.withLock { $0 } }
+
     public func replace(_ config: Config, templates: MessageTemplates) { value.withLock { $0 = (config, templates) } }
 }

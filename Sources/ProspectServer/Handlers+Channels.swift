@@ -8,7 +8,7 @@ extension Handlers {
     /// outside the outbox. A failing channel is an answer, not an API error: its text comes back.
     func testChannel(name: String, _ request: TestChannelRequest, _ context: AppContext) async throws -> TestChannelResponse {
         let identity = try requireAdmin(context)
-        let config = config.current
+        let (config, templates) = self.config.snapshot
         guard let channel = config.channels[name] else {
             let defined = config.channels.keys.sorted()
             throw UserError(
@@ -29,7 +29,7 @@ extension Handlers {
             channel: name,
             recipient: recipient,
             config: config,
-            templates: self.config.templates
+            templates: templates
         )
         var failure: String? = nil
         do {

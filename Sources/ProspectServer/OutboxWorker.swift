@@ -37,8 +37,7 @@ struct OutboxWorker: Service {
     }
 
     func deliver(_ rows: [OutboxRow]) async {
-        let current = config.current
-        let templates = config.templates
+        let (current, templates) = config.snapshot
         let notifiers = channels.notifiers(current)
         let concurrency = current.delivery.concurrency
         await withTaskGroup(of: Void.self) { group in
