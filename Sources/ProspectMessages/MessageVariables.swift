@@ -34,7 +34,7 @@ public enum MessageVariables {
             "is_missed": notice.status == "missed",
             "is_pending": notice.status != "missed",
             "step": notice.step,
-            "fix_command": fixCommand(notice, kinds: kinds),
+            "fix_command": fixCommand(kinds: kinds),
             "mention": notice.repSlack.map { "<@\($0)>" } ?? repName,
             "kinds": kinds.joined(separator: ", "),
             "channel": channel,
@@ -42,7 +42,7 @@ public enum MessageVariables {
     }
 
     /// The command that puts the day right, with the first counting kind people reach for.
-    static func fixCommand(_ notice: Notice, kinds: [String]) -> String {
+    static func fixCommand(kinds: [String]) -> String {
         let kind = kinds.contains("call") ? "call" : (kinds.first ?? "call")
         return "prospect log \(kind) --note \"who you reached and what's next\""
     }
