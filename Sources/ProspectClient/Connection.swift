@@ -3,6 +3,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import ProspectAPI
+import ProspectCore
 
 /// Where the daemon is and how to prove who we are.
 public struct Endpoint: Sendable, CustomStringConvertible {
@@ -178,6 +179,11 @@ struct Client {
             throw CLIError.failure("the daemon's answer was not understood (is it a different version?): \(error)")
         }
     }
+}
+
+/// A date typed on the command line, refused with the daemon's own words (exit 1).
+func inputDate(_ text: String, for option: String) throws -> LocalDate {
+    do { return try LocalDate.parse(text, for: option) } catch let error as UserError { throw CLIError.failure(error.message) }
 }
 
 /// Percent-encodes a query value.

@@ -152,5 +152,7 @@ extension String.StringInterpolation {
 /// Prints JSON on one line with sorted keys: stable for scripts.
 func printJSON(_ value: some Encodable) {
     let encoder = API.encoder()
-    if let data = try? encoder.encode(value), let text = String(data: data, encoding: .utf8) { print(text) }
+    if let data = try? encoder.encode(value), let text = String(data: data, encoding: .utf8) {
+        Swift.print(TerminalText.safeJSON(text))
+    }
 }

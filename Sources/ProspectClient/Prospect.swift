@@ -26,7 +26,8 @@ public struct Prospect: AsyncParsableCommand {
     public static func runMain() async {
         await mainWithContractExitCodes { error in
             guard let error = error as? CLIError else { return nil }
-            return (error.description.split(separator: "\n").map { "prospect: \($0)\n" }.joined(), error.exitCode)
+            let lines = error.description.split(separator: "\n").map { "prospect: \(TerminalText.safe(String($0)))\n" }
+            return (lines.joined(), error.exitCode)
         }
     }
 }
@@ -211,8 +212,8 @@ struct Away: AsyncParsableCommand {
     @OptionGroup var connection: ConnectionOptions
 
     func run() async throws {
-        guard let fromDate = LocalDate(from) else { throw CLIError.failure("--from '\(from)' is not a date; use YYYY-MM-DD") }
-        guard let toDate = LocalDate(to) else { throw CLIError.failure("--to '\(to)' is not a date; use YYYY-MM-DD") }
+        let fromDate = try inputDate(from, for: "--from")
+        let toDate = try inputDate(to, for: "--to")
         let result = try await connection.client().post(
             AwayResponse.self,
             "/v1/away",

@@ -21,7 +21,7 @@ struct Team: AsyncParsableCommand {
     @OptionGroup var connection: ConnectionOptions
 
     func validate() throws {
-        if let date, LocalDate(date) == nil { throw ValidationError("--date '\(date)' is not a date like 2026-03-09") }
+        if let date { _ = try inputDate(date, for: "--date") }
         if ack && (date != nil || team.manager != nil) { throw ValidationError("--ack records today for yourself; leave out --date and --manager") }
     }
 
@@ -53,7 +53,7 @@ struct Report: AsyncParsableCommand {
     func validate() throws {
         if week && month { throw ValidationError("pass either --week or --month, not both") }
         if !["text", "html", "json"].contains(format) { throw ValidationError("--format must be text, html or json") }
-        if let date, LocalDate(date) == nil { throw ValidationError("--date '\(date)' is not a date like 2026-03-09") }
+        if let date { _ = try inputDate(date, for: "--date") }
     }
 
     func run() async throws {

@@ -1,3 +1,8 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
 import ProspectCore
 
 /// The whole configuration, validated.
@@ -43,6 +48,28 @@ public struct DaemonSettings: Sendable, Equatable {
 
     public static let defaultDatabase = "/var/lib/prospectd/prospectd.sqlite"
     public static let defaultSocket = "/run/prospectd/prospectd.sock"
+
+    /// The lock file a running daemon holds beside its database (`flock`, with its PID inside).
+    public var databaseLock: String { database + ".lock" }
+
+    /// The lock file a running daemon holds beside its socket.
+    public var socketLock: String { socket + ".lock" }
+
+    /// Why the socket may not be bound at its path, or nil. Binding replaces what is there, so
+    /// the path may hold only a socket: never the database, its companions, or any other file.
+    public var socketPathProblem: String? {
+        let socketPath = URL(fileURLWithPath: socket).standardizedFileURL.path
+        let databasePath = URL(fileURLWithPath: database).standardizedFileURL.path
+        let companions = ["", "-wal", "-shm", "-journal", ".lock"].map { databasePath + $0 }
+        if companions.contains(socketPath) || socketPath + ".lock" == databasePath {
+            return "\(socket) is the database or one of its files (\(database)); give the socket a path of its own"
+        }
+        var info = stat()
+        guard lstat(socket, &info) == 0 else { return nil }
+        if info.st_mode & S_IFMT == S_IFSOCK { return nil }
+        let what = info.st_mode & S_IFMT == S_IFDIR ? "a directory" : info.st_mode & S_IFMT == S_IFLNK ? "a symbolic link" : "a file"
+        return "\(socket) is \(what), not a socket; the daemon only replaces a stale socket, so remove it or choose another path"
+    }
 }
 
 /// A TCP listen address.

@@ -60,6 +60,7 @@ extension Reader {
             if listen == nil { fail("daemon.listen", "'\(text)' is not an address; expected \"HOST:PORT\" like \"127.0.0.1:8787\"") }
         }
         var settings = DaemonSettings(database: database, socket: socket, listen: listen)
+        if !socket.isEmpty, !database.isEmpty, let problem = settings.socketPathProblem { fail("daemon.socket", problem) }
         settings.tokenFailureLimit = int(t, "token_failure_limit", "daemon", range: 1...100_000) ?? settings.tokenFailureLimit
         return settings
     }
@@ -244,12 +245,14 @@ extension Reader {
             var days: Set<LocalDate> = []
             if let array = ct["holidays"]?.array {
                 for (i, element) in array.enumerated() {
-                    if let d = element.date, let date = LocalDate(year: Int(d.year), month: Int(d.month), day: Int(d.day)) {
+                    if let d = element.date, let date = LocalDate(year: Int(d.year), month: Int(d.month), day: Int(d.day)),
+                        LocalDate.supported.contains(date)
+                    {
                         days.insert(date)
                     } else if let s = element.string, let date = LocalDate(s) {
                         days.insert(date)
                     } else {
-                        fail("\(path).holidays[\(i)]", "expected a date \"YYYY-MM-DD\" that exists, like \"2026-12-24\"")
+                        fail("\(path).holidays[\(i)]", "expected \(LocalDate.supportedRangeText) \"YYYY-MM-DD\" that exists, like \"2026-12-24\"")
                     }
                 }
             } else if ct["holidays"] != nil {

@@ -64,4 +64,18 @@ public enum ActivityLimits {
     /// How far in the future `--at` may lie, for clocks that disagree a little.
     public static let clockSkew: TimeInterval = 5 * 60
     public static let maxValue = 1e12
+
+    /// What is wrong with a note, from any path that stores one (`log --note`, CSV imports, the
+    /// API), as the rest of a sentence that starts with where it came from; nil when it is fine.
+    /// Line breaks and tabs are text; other control characters (terminal escapes) and
+    /// text-direction overrides are refused.
+    public static func noteProblem(_ note: String) -> String? {
+        if note.count > maxNoteLength { return "has \(note.count) characters; keep it to \(maxNoteLength)" }
+        if note.unicodeScalars.contains(where: { $0.properties.generalCategory == .control && $0 != "\n" && $0 != "\t" })
+            || PersonField.hasBidiControls(note)
+        {
+            return "contains control characters or text-direction overrides; use plain text"
+        }
+        return nil
+    }
 }

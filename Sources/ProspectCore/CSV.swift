@@ -13,7 +13,10 @@ public enum CSV {
         public var message: String
     }
 
+    /// Parses a whole file. A UTF-8 byte order mark (Excel's "CSV UTF-8") is dropped, and CRLF
+    /// line ends, inside quoted fields too, read as LF.
     public static func parse(_ text: String) -> Result<[Record], ParseError> {
+        let text = text.unicodeScalars.first == "\u{FEFF}" ? String(text.unicodeScalars.dropFirst()) : text
         var records: [Record] = []
         var fields: [String] = []
         var field = ""
@@ -48,6 +51,10 @@ public enum CSV {
                     } else {
                         inQuotes = false
                     }
+                } else if c == "\r" {
+                    if let next = iterator.next(), next != "\n" { pending = next }
+                    field.unicodeScalars.append("\n")
+                    line += 1
                 } else {
                     if c == "\n" { line += 1 }
                     field.unicodeScalars.append(c)
@@ -81,6 +88,14 @@ public enum CSV {
         if inQuotes { return .failure(ParseError(line: recordLine, message: "a quoted field is never closed")) }
         if !field.isEmpty || !fields.isEmpty || fieldWasQuoted { endRecord() }
         return .success(records)
+    }
+
+    /// A field a spreadsheet would run as a formula (`=cmd|' /C calc'!A0`, `+SUM(…)`, `-2+3`,
+    /// `@HYPERLINK(…)`, or one starting with a tab or carriage return) gets a leading `'`, as
+    /// OWASP's CSV-injection advice says, so it opens as text.
+    public static func neutralized(_ field: String) -> String {
+        guard let first = field.unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(first) else { return field }
+        return "'" + field
     }
 
     /// Quotes a field when it needs it.
@@ -181,7 +196,7 @@ public enum RosterCSV {
                 p.handle, p.name, p.email, p.timezone, p.manager ?? "", p.role.rawValue, p.unixUser ?? "",
                 p.workdays.map { Weekday.format($0) } ?? "", p.calendar ?? "", p.slack ?? "", p.ntfyTopic ?? "",
             ]
-            out += fields.map(CSV.escape).joined(separator: ",") + "\n"
+            out += fields.map { CSV.escape(CSV.neutralized($0)) }.joined(separator: ",") + "\n"
         }
         return out
     }

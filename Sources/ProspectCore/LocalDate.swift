@@ -18,8 +18,21 @@ public struct LocalDate: Hashable, Comparable, Sendable, CustomStringConvertible
         self.day = day
     }
 
-    /// Parses `YYYY-MM-DD`.
+    /// The dates any input may name: outside them a date is refused where it enters (the CLI,
+    /// the API, the configuration, imports), so no arithmetic on it can leave the calendar.
+    public static let supported = LocalDate(year: 2000, month: 1, day: 1)!...LocalDate(year: 2199, month: 12, day: 31)!
+
+    /// How a refusal names the supported range.
+    public static let supportedRangeText = "a date from 2000-01-01 to 2199-12-31"
+
+    /// Parses `YYYY-MM-DD` within ``supported``.
     public init?(_ text: some StringProtocol) {
+        guard let date = LocalDate(anyYear: text), LocalDate.supported.contains(date) else { return nil }
+        self = date
+    }
+
+    /// Parses `YYYY-MM-DD` for any year 1–9999 (tests and stored data; input goes through `init?(_:)`).
+    init?(anyYear text: some StringProtocol) {
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)
         guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
             parts.allSatisfy({ $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }),
@@ -27,6 +40,21 @@ public struct LocalDate: Hashable, Comparable, Sendable, CustomStringConvertible
         else { return nil }
         self.init(year: y, month: m, day: d)
     }
+
+    /// Reads a date the user typed for `option` (`--date`, `--from`): one line saying what was wrong.
+    public static func parse(_ text: String, for option: String) throws -> LocalDate {
+        if let date = LocalDate(text) { return date }
+        if LocalDate(anyYear: text) != nil {
+            throw UserError("\(option) '\(shown(text, 20))' is outside the dates prospectd accepts; use \(supportedRangeText)")
+        }
+        throw UserError("\(option) '\(shown(text, 20))' is not a date; use YYYY-MM-DD")
+    }
+
+    /// The first day of this date's month.
+    public var firstOfMonth: LocalDate { adding(days: 1 - day) }
+
+    /// The last day of this date's month.
+    public var lastOfMonth: LocalDate { adding(days: LocalDate.daysIn(month: month, year: year) - day) }
 
     /// Days since 1970-01-01 (negative before).
     public var dayNumber: Int {

@@ -89,14 +89,34 @@ public enum PersonField {
         }
     }
 
-    /// A plausible address: one `@`, something on each side, a dot in the domain, no spaces or controls.
+    /// An RFC 5322 addr-spec in its dot-atom form, `local@domain`: the local part is atext
+    /// (`A-Z a-z 0-9 ! # $ % & ' * + / = ? ^ _ ` { | } ~ -`) in dot-separated runs, the domain is
+    /// host-name labels with at least one dot. Quoted local parts and address literals are not
+    /// taken, and neither is a leading `-`, which a program handed the address (sendmail, msmtp)
+    /// would read as an option.
     public static func isValidEmail(_ email: String) -> Bool {
-        guard email.count <= 254 else { return false }
+        guard email.utf8.count <= 254, !email.hasPrefix("-") else { return false }
         let parts = email.split(separator: "@", omittingEmptySubsequences: false)
-        guard parts.count == 2, !parts[0].isEmpty, parts[1].contains("."), !parts[1].hasPrefix("."),
-            !parts[1].hasSuffix(".")
+        guard parts.count == 2, (1...64).contains(parts[0].utf8.count) else { return false }
+        let atext = "!#$%&'*+/=?^_`{|}~-"
+        let local = parts[0].split(separator: ".", omittingEmptySubsequences: false)
+        guard
+            local.allSatisfy({ run in
+                !run.isEmpty
+                    && run.unicodeScalars.allSatisfy {
+                        ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || atext.unicodeScalars.contains($0)
+                    }
+            })
         else { return false }
-        return email.unicodeScalars.allSatisfy { $0.value > 0x20 && $0.value != 0x7F && $0 != "<" && $0 != ">" }
+        let labels = parts[1].split(separator: ".", omittingEmptySubsequences: false)
+        return labels.count >= 2
+            && labels.allSatisfy { label in
+                (1...63).contains(label.utf8.count) && !label.hasPrefix("-") && !label.hasSuffix("-")
+                    && label.unicodeScalars.allSatisfy {
+                        ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || $0 == "-"
+                            || ($0.value > 0x7F && $0.properties.isAlphabetic)
+                    }
+            }
     }
 
     /// A Unix login name as useradd accepts it.

@@ -166,8 +166,9 @@ public struct MessageTemplates: Sendable {
 
     /// Renders every part of one message type.
     public func render(_ type: MessageType, _ variables: [String: Any]) -> RenderedMessage {
+        let chatVariables = Self.chatEscaped(variables)
         func part(_ part: MessagePart) -> String {
-            templates["\(type.rawValue).\(part.rawValue)"]?.render(variables) ?? ""
+            templates["\(type.rawValue).\(part.rawValue)"]?.render(part == .chat ? chatVariables : variables) ?? ""
         }
         return RenderedMessage(
             subject: part(.subject).split(whereSeparator: \.isNewline).joined(separator: " ").trimmingCharacters(in: .whitespaces),
@@ -175,6 +176,43 @@ public struct MessageTemplates: Sendable {
             html: part(.html),
             chat: part(.chat).trimmingCharacters(in: .whitespacesAndNewlines)
         )
+    }
+}
+
+extension MessageTemplates {
+    /// Slack's and Mattermost's control sequences are `<…>` (`<!channel>`, `<https://x|text>`):
+    /// in chat text every value gets `&`, `<` and `>` escaped, as Slack's message formatting
+    /// asks, so a name cannot ping a channel or disguise a link. Only `mention`, which the
+    /// daemon builds from a checked member id (`<@U024BE7LH>`), stays markup.
+    static func chatEscaped(_ variables: [String: Any]) -> [String: Any] {
+        var out = variables.mapValues(chatEscaped(value:))
+        if let mention = variables["mention"] as? String, isMemberMention(mention) { out["mention"] = mention }
+        return out
+    }
+
+    static func chatEscaped(value: Any) -> Any {
+        switch value {
+        case let text as String: slackEscaped(text)
+        case let object as [String: Any]: object.mapValues(chatEscaped(value:))
+        case let list as [[String: Any]]: list.map { $0.mapValues(chatEscaped(value:)) }
+        case let list as [String]: list.map(slackEscaped)
+        case let list as [Any]: list.map(chatEscaped(value:))
+        default: value
+        }
+    }
+
+    /// `&` → `&amp;`, `<` → `&lt;`, `>` → `&gt;`.
+    public static func slackEscaped(_ text: String) -> String {
+        guard text.contains(where: { $0 == "&" || $0 == "<" || $0 == ">" }) else { return text }
+        return text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+            .replacingOccurrences(of: ">", with: "&gt;")
+    }
+
+    static func isMemberMention(_ text: String) -> Bool {
+        guard text.hasPrefix("<@"), text.hasSuffix(">"), text.count > 3 else { return false }
+        return text.dropFirst(2).dropLast().unicodeScalars.allSatisfy {
+            ("A"..."Z").contains($0) || ("a"..."z").contains($0) || ("0"..."9").contains($0)
+        }
     }
 }
 

@@ -33,8 +33,15 @@ public struct Daemon {
 
     public func run() async throws {
         let config = configBox.current
+        // Before anything else: one daemon per database and per socket, named when refused.
+        try Self.makeFolder(of: config.daemon.database)
+        let databaseLock = try InstanceLock(path: config.daemon.databaseLock, guarding: "the database \(config.daemon.database)")
+        try Self.makeFolder(of: config.daemon.socket)
+        let socketLock = try InstanceLock(path: config.daemon.socketLock, guarding: "the socket \(config.daemon.socket)")
+        // Held until run() returns; the kernel lets go of them if the process dies first.
+        defer { withExtendedLifetime((databaseLock, socketLock)) {} }
+        try prepareSocket(config.daemon)
         let store = try Store.open(path: config.daemon.database)
-        try prepareSocket(config.daemon.socket)
         let replan = Doorbell()
         let outbox = Doorbell()
         var delivery = HTTPClient.Configuration()
@@ -99,7 +106,9 @@ public struct Daemon {
         services.append(LifecycleService(notifier: notifier, logger: logger))
         let group = ServiceGroup(
             configuration: .init(
-                services: services.map { .init(service: $0) },
+                // ServiceLifecycle logs each service's name (at debug); by default that is the
+                // service's description, which dumps its fields and with them the environment.
+                services: services.map { .init(service: $0, serviceName: Self.name(of: $0)) },
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
             )
@@ -115,15 +124,26 @@ public struct Daemon {
         logger.notice("prospectd stopped")
     }
 
-    /// Makes the socket's folder and clears a stale socket file; refuses when another daemon answers there.
-    func prepareSocket(_ path: String) throws {
+    /// A service's type name, without generic arguments: `APIServer`, `OutboxWorker`.
+    static func name(of service: any Service) -> String {
+        String(describing: type(of: service)).split(separator: "<").first.map(String.init) ?? "service"
+    }
+
+    /// Makes a file's folder when it is missing (the socket's under /run, the database's under --dev).
+    static func makeFolder(of path: String) throws {
+        let folder = (path as NSString).deletingLastPathComponent
+        guard !folder.isEmpty, !FileManager.default.fileExists(atPath: folder) else { return }
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+    }
+
+    /// Clears a stale socket, which only the holder of the socket's lock may do. Binding replaces
+    /// whatever is at the path, so anything there but a socket is refused, never deleted.
+    func prepareSocket(_ settings: DaemonSettings) throws {
+        let path = settings.socket
         guard path.utf8.count <= 107 else {
             throw DaemonError("the socket path \(path) is longer than the 107 bytes a Unix socket allows; use a shorter path")
         }
-        let folder = (path as NSString).deletingLastPathComponent
-        if !folder.isEmpty, !FileManager.default.fileExists(atPath: folder) {
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
-        }
+        if let problem = settings.socketPathProblem { throw DaemonError("[daemon].socket: \(problem)") }
         guard FileManager.default.fileExists(atPath: path) else { return }
         if Self.somethingListens(at: path) {
             throw DaemonError("another prospectd is already serving \(path); stop it first, or set [daemon].socket to another path")
@@ -221,4 +241,11 @@ struct LifecycleService: Service {
             notifier.notify("STOPPING=1")
         }
     }
+}
+
+/// A struct's default description dumps its fields, and through the HTTP client's settings that
+/// would be the daemon's whole environment (credentials): never.
+extension ChannelKit: CustomStringConvertible, CustomDebugStringConvertible {
+    var description: String { "ChannelKit" }
+    var debugDescription: String { "ChannelKit" }
 }

@@ -58,14 +58,7 @@ extension Handlers {
         guard let note else { return nil }
         let trimmed = note.trimmingCharacters(in: .whitespacesAndNewlines)
         if trimmed.isEmpty { throw UserError("--note is empty; write what you did, or leave --note out") }
-        if trimmed.count > ActivityLimits.maxNoteLength {
-            throw UserError("--note has \(trimmed.count) characters; keep it to \(ActivityLimits.maxNoteLength)")
-        }
-        if trimmed.unicodeScalars.contains(where: { $0.properties.generalCategory == .control && $0 != "\n" && $0 != "\t" })
-            || PersonField.hasBidiControls(trimmed)
-        {
-            throw UserError("--note contains control characters or text-direction overrides; use plain text")
-        }
+        if let problem = ActivityLimits.noteProblem(trimmed) { throw UserError("--note \(problem)") }
         return trimmed
     }
 

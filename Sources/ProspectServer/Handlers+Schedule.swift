@@ -13,8 +13,7 @@ extension Handlers {
         let zone = config.zone(of: rep.person)
         var date = zone.localDate(of: now)
         if let text {
-            guard let parsed = LocalDate(text) else { throw UserError("--date '\(shown(text, 20))' is not a date; use YYYY-MM-DD") }
-            date = parsed
+            date = try LocalDate.parse(text, for: "--date")
         }
         let (evaluator, _) = try await evaluator(for: rep, config, now: now)
         let calendar = evaluator.calendar

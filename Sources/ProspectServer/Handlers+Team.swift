@@ -51,8 +51,8 @@ extension Handlers {
             from = day.adding(days: -(Weekday.allCases.firstIndex(of: day.weekday) ?? 0))
             end = from.adding(days: 6)
         case "month":
-            from = LocalDate(year: day.year, month: day.month, day: 1)!
-            end = LocalDate(year: day.month == 12 ? day.year + 1 : day.year, month: day.month % 12 + 1, day: 1)!.adding(days: -1)
+            from = day.firstOfMonth
+            end = day.lastOfMonth
         default:
             throw UserError("the period '\(shown(period))' is not one of week, month")
         }
@@ -167,7 +167,7 @@ extension Handlers {
             }
             if at > now.addingTimeInterval(300) { problems.append("\(line): at \(field("at")) is in the future") }
             let note = field("note")
-            if note.count > 1000 { problems.append("\(line): the note is longer than 1,000 characters") }
+            if let problem = ActivityLimits.noteProblem(note) { problems.append("\(line): the note \(problem)") }
             var value: Double? = nil
             if !field("value").isEmpty {
                 value = Double(field("value"))
@@ -196,8 +196,7 @@ extension Handlers {
 
     func localDate(_ text: String?, default value: LocalDate) throws -> LocalDate {
         guard let text else { return value }
-        guard let date = LocalDate(text) else { throw UserError("--date '\(shown(text, 20))' is not a date like 2026-03-09") }
-        return date
+        return try LocalDate.parse(text, for: "--date")
     }
 
     /// `2026-03-09 15:00` or `2026-03-09T15:00[:SS]` without an offset: wall time in the rep's zone.

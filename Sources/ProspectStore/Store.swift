@@ -29,6 +29,10 @@ public struct Store: Sendable {
             throw StoreOpenError(path: path, reason: "it cannot be opened or created; check that its folder exists and is writable")
         } catch let error as DatabaseError where error.resultCode == .SQLITE_READONLY || error.resultCode == .SQLITE_PERM {
             throw StoreOpenError(path: path, reason: "it is read-only; make it writable for the daemon's user")
+        } catch let error as DatabaseError {
+            // A full disk at the first start fails the migration's COMMIT: say so, not "SQLite error 13".
+            if let unavailable = StoreUnavailable(error) { throw StoreOpenError(path: path, reason: unavailable.reason) }
+            throw StoreOpenError(path: path, reason: "\(error)")
         } catch let error as StoreOpenError {
             throw error
         } catch {

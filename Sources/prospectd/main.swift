@@ -214,8 +214,14 @@ struct Simulate: AsyncParsableCommand {
     @Option(name: .long, help: "Activities to inject, as JSON lines.") var activities: String?
 
     func validate() throws {
-        guard let start = LocalDate(from) else { throw ValidationError("--from '\(from)' is not a date; use YYYY-MM-DD") }
-        guard let end = LocalDate(to) else { throw ValidationError("--to '\(to)' is not a date; use YYYY-MM-DD") }
+        let start: LocalDate
+        let end: LocalDate
+        do {
+            start = try LocalDate.parse(from, for: "--from")
+            end = try LocalDate.parse(to, for: "--to")
+        } catch let error as UserError {
+            throw ValidationError(error.message)
+        }
         guard start <= end else { throw ValidationError("--from \(from) is after --to \(to)") }
         guard start.days(to: end) <= 3660 else { throw ValidationError("simulate at most ten years at once") }
     }
@@ -244,8 +250,8 @@ struct Simulate: AsyncParsableCommand {
         let injected = Simulation.readActivities(text, warn: warn)
         let out = FileHandle.standardOutput
         try await Simulation(store: store, config: loaded).run(
-            from: LocalDate(from)!,
-            to: LocalDate(to)!,
+            from: try LocalDate.parse(from, for: "--from"),
+            to: try LocalDate.parse(to, for: "--to"),
             activities: injected,
             warn: warn
         ) { delivery in
