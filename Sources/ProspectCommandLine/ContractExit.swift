@@ -10,6 +10,10 @@ extension ParsableCommand {
     public static func mainWithContractExitCodes(
         failure: (any Error) -> (message: String, code: Int32)? = { _ in nil }
     ) async {
+        if let problem = CommandLineCheck.problem(name: configuration.commandName ?? "this program") {
+            FileHandle.standardError.write(Data("\(problem)\n".utf8))
+            Foundation.exit(1)
+        }
         do {
             var command = try parseAsRoot()
             if var async = command as? any AsyncParsableCommand {
@@ -29,4 +33,37 @@ extension ParsableCommand {
             exit(withError: error)
         }
     }
+}
+
+/// The Swift runtime on Linux reads its arguments from `/proc/self/cmdline`. Without `/proc` (a
+/// packager's chroot) every program sees none, and a command such as `check-config --config F`
+/// would quietly become the default one: refuse instead.
+enum CommandLineCheck {
+    static func problem(name: String) -> String? {
+        guard CommandLine.arguments.count <= 1, !FileManager.default.isReadableFile(atPath: "/proc/self/cmdline") else { return nil }
+        return "\(name): cannot read its command line, because /proc is not mounted; "
+            + "mount it first (in a chroot: mount -t proc proc /proc)"
+    }
+}
+
+/// Diagnostics for the operator on stderr. Under systemd (stderr is the journal stream that
+/// `$JOURNAL_STREAM` names) each line carries its syslog priority, `<4>` for a warning, so the
+/// journal files it at that level instead of at info.
+public enum Diagnostics {
+    public enum Level: Int { case error = 3, warning = 4, notice = 5, info = 6 }
+
+    public static func write(_ line: String, level: Level) {
+        let prefix = stderrIsJournal ? "<\(level.rawValue)>" : ""
+        FileHandle.standardError.write(Data((prefix + line + "\n").utf8))
+    }
+
+    /// Whether stderr is the journal stream systemd connected (`JOURNAL_STREAM=DEVICE:INODE`).
+    public static let stderrIsJournal: Bool = {
+        guard let stream = ProcessInfo.processInfo.environment["JOURNAL_STREAM"] else { return false }
+        let parts = stream.split(separator: ":")
+        guard parts.count == 2, let device = UInt64(parts[0]), let inode = UInt64(parts[1]) else { return false }
+        var info = stat()
+        guard fstat(2, &info) == 0 else { return false }
+        return UInt64(info.st_dev) == device && UInt64(info.st_ino) == inode
+    }()
 }

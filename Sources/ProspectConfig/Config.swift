@@ -45,6 +45,8 @@ public struct DaemonSettings: Sendable, Equatable {
     public var listen: ListenAddress?
     /// Failed token attempts per address and minute before the TCP API answers 429.
     public var tokenFailureLimit: Int = 10
+    /// Connections one peer (a Unix user on the socket, an address on TCP) may hold open at once.
+    public var connectionsPerPeer: Int = 64
 
     public static let defaultDatabase = "/var/lib/prospectd/prospectd.sqlite"
     public static let defaultSocket = "/run/prospectd/prospectd.sock"

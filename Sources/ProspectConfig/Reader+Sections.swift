@@ -47,7 +47,7 @@ extension Reader {
     }
 
     mutating func readDaemon(_ t: TOMLTable) -> DaemonSettings? {
-        checkKeys(t, "daemon", allowed: ["database", "socket", "listen", "token_failure_limit"])
+        checkKeys(t, "daemon", allowed: ["database", "socket", "listen", "token_failure_limit", "connections_per_peer"])
         let database = string(t, "database", "daemon") ?? DaemonSettings.defaultDatabase
         let socket = string(t, "socket", "daemon") ?? DaemonSettings.defaultSocket
         if database.isEmpty { fail("daemon.database", "is empty; expected a file path") }
@@ -62,6 +62,7 @@ extension Reader {
         var settings = DaemonSettings(database: database, socket: socket, listen: listen)
         if !socket.isEmpty, !database.isEmpty, let problem = settings.socketPathProblem { fail("daemon.socket", problem) }
         settings.tokenFailureLimit = int(t, "token_failure_limit", "daemon", range: 1...100_000) ?? settings.tokenFailureLimit
+        settings.connectionsPerPeer = int(t, "connections_per_peer", "daemon", range: 1...10_000) ?? settings.connectionsPerPeer
         return settings
     }
 

@@ -90,7 +90,18 @@ public enum SMTPClient {
         settings: SMTPSettings,
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) async throws {
-        let tls = try settings.security == .none ? nil : NIOSSLContext(configuration: tlsConfiguration(settings))
+        let tls: NIOSSLContext?
+        do {
+            tls = try settings.security == .none ? nil : NIOSSLContext(configuration: tlsConfiguration(settings))
+        } catch {
+            // Without ca-certificates BoringSSL says only "unknownError([])".
+            let source = settings.caFile.map { "the CA file \($0) or the system's CA certificates" } ?? "the system's CA certificates"
+            throw MailError(
+                permanent: false,
+                message: "TLS for \(settings.host) cannot be set up: \(source) could not be loaded (\(error)); "
+                    + "install ca-certificates, or check ca_file"
+            )
+        }
         let implicit = settings.security == .tls ? tls : nil
         let host = settings.host
         let firstError = NIOLockedValueBox<(any Error)?>(nil)
@@ -151,9 +162,29 @@ public enum SMTPClient {
         host.allSatisfy({ $0.isNumber || $0 == "." || $0 == ":" }) ? nil : host
     }
 
+    /// What failed, in an operator's words: name resolution, refused, timeout, TLS.
     static func describe(_ error: any Error) -> String {
         if let error = error as? NIOSSLError { return "TLS: \(error)" }
         if let error = error as? BoringSSLError { return "TLS: \(error)" }
+        if let error = error as? NIOConnectionError {
+            if error.connectionErrors.isEmpty, let dns = error.dnsAError ?? error.dnsAAAAError {
+                return "the host name \(error.host) does not resolve (name resolution failed: \(dns))"
+            }
+            if error.connectionErrors.isEmpty { return "the host name \(error.host) resolves to no address" }
+            let attempts = error.connectionErrors.map { "\($0.target): \(describe($0.error))" }
+            return attempts.joined(separator: "; ")
+        }
+        if let error = error as? IOError {
+            switch error.errnoCode {
+            case ECONNREFUSED: return "connection refused (nothing listens there)"
+            case ENETUNREACH, EHOSTUNREACH: return "no route to the host (\(String(cString: strerror(error.errnoCode))))"
+            case ETIMEDOUT: return "timed out connecting"
+            default: return String(cString: strerror(error.errnoCode))
+            }
+        }
+        if case ChannelError.connectTimeout(let amount) = error as? ChannelError ?? .alreadyClosed {
+            return "timed out connecting after \(amount.nanoseconds / 1_000_000_000) s"
+        }
         return "\(error)"
     }
 }

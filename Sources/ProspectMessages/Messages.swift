@@ -93,6 +93,12 @@ public struct MessageTemplates: Sendable {
                 problems.append("\(path): unknown template name '\(key)'; expected (\(types)).(\(parts)).mustache")
                 continue
             }
+            // Only regular files inside the directory: a link could pull in any file the daemon can read.
+            var info = stat()
+            guard lstat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
+                problems.append("\(path): not a regular file (a symbolic link or other); put the template itself in the directory")
+                continue
+            }
             guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
                 problems.append("\(path): cannot be read as UTF-8 text")
                 continue
@@ -116,7 +122,10 @@ public struct MessageTemplates: Sendable {
             return ["\(path): \(error)"]
         }
         return tags(in: text).compactMap { tag in
-            variables.contains(tag.name)
+            if tag.name == ">" {
+                return "\(path):\(tag.line): partials ({{> name}}) are not supported; each template stands alone, with the variables it is given"
+            }
+            return variables.contains(tag.name)
                 ? nil
                 : "\(path):\(tag.line): unknown variable '\(tag.name)'; known: \(variables.sorted().joined(separator: ", "))"
         }
@@ -135,8 +144,10 @@ public struct MessageTemplates: Sendable {
             }
             var inner = Substring(text[text.index(index, offsetBy: 2)..<close.lowerBound])
             let sigil = inner.first
-            if let sigil, "!>%=<$".contains(sigil) {
-                // Comments, partials, pragmas, delimiters and blocks name no variable.
+            if sigil == ">" {
+                found.append((">", line))
+            } else if let sigil, "!%=<$".contains(sigil) {
+                // Comments, pragmas, delimiters and blocks name no variable.
             } else {
                 if let sigil, "#^/&{".contains(sigil) { inner = inner.dropFirst() }
                 let name = inner.trimmingCharacters(in: .whitespaces).split(separator: ".").first.map(String.init) ?? ""

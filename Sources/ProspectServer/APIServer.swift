@@ -17,12 +17,20 @@ struct APIServer<Responder: HTTPResponder>: Service where Responder.Context == A
     let responder: Responder
     let address: BindAddress
     let logger: Logger
+    let limits: ConnectionLimits
     let onServerRunning: @Sendable (any Channel) async -> Void
 
     func run() async throws {
         let responder = responder
         let logger = logger
-        let server = try HTTPServerBuilder.http1().buildServer(
+        let limits = limits
+        let builder = HTTPServerBuilder { responder in
+            GuardedHTTPChannel(
+                base: HTTP1Channel(responder: responder, configuration: .init(idleTimeout: ConnectionLimits.idleTimeout)),
+                limits: limits
+            )
+        }
+        let server = try builder.buildServer(
             configuration: ServerConfiguration(address: address, serverName: "prospectd"),
             eventLoopGroup: MultiThreadedEventLoopGroup.singleton,
             logger: logger,

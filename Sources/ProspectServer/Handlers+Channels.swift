@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import ProspectAPI
 import ProspectCore
 import ProspectMessages
@@ -37,10 +38,13 @@ extension Handlers {
         } catch {
             failure = (error as? DeliveryFailure)?.description ?? "\(error)"
         }
-        logger.notice(
-            "test message",
-            metadata: ["channel": "\(name)", "to": "\(recipient.handle)", "by": "\(identity.actor)", "delivered": "\(failure == nil)"]
-        )
+        var metadata: Logger.Metadata = ["channel": "\(name)", "to": "\(recipient.handle)", "by": "\(identity.actor)", "delivered": "\(failure == nil)"]
+        if let failure {
+            metadata["error"] = "\(failure)"
+            logger.warning("test message failed", metadata: metadata)
+        } else {
+            logger.notice("test message", metadata: metadata)
+        }
         return TestChannelResponse(
             channel: name,
             type: channel.type.rawValue,

@@ -40,7 +40,7 @@ struct IdentityMiddleware: RouterMiddleware {
             )
         }
         let address = context.channel.remoteAddress?.ipAddress ?? "unknown"
-        if let seconds = limiter.retryAfter(address, now: clock.now) {
+        if let seconds = limiter.begin(address, now: clock.now) {
             throw HTTPError(
                 .tooManyRequests,
                 headers: [.retryAfter: String(seconds)],
@@ -55,12 +55,12 @@ struct IdentityMiddleware: RouterMiddleware {
         }
         let token = String(header.dropFirst("bearer ".count)).trimmingCharacters(in: .whitespaces)
         guard token.count <= 200, let person = try await store.person(token: token) else {
-            limiter.recordFailure(address, now: clock.now)
             throw HTTPError(
                 .unauthorized,
                 message: "the token is not valid (revoked, mistyped, or its owner deactivated); ask an admin for a new one"
             )
         }
+        limiter.succeeded(address)
         return Identity(person: person, admin: person.person.role == .admin, actor: person.person.handle)
     }
 }

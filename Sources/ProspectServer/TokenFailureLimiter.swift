@@ -3,6 +3,10 @@ import Synchronization
 
 /// Slows down token guessing on TCP: after `limit` failed token attempts from one address within
 /// `window`, that address gets 429 until the window has passed, even with a good token.
+///
+/// An attempt is counted when it starts, in the same lock as the check (`begin`), and given
+/// back only when the token turns out good (`succeeded`): parallel guesses cannot all pass the
+/// check before the first failure is recorded.
 final class TokenFailureLimiter: Sendable {
     let limit: Int
     let window: TimeInterval
@@ -13,30 +17,29 @@ final class TokenFailureLimiter: Sendable {
         self.window = window
     }
 
-    /// Seconds until `address` may try again, or nil when it may try now.
-    func retryAfter(_ address: String, now: Date) -> Int? {
-        failures.withLock { table in
-            guard let entry = table[address] else { return nil }
-            let elapsed = now.timeIntervalSince(entry.since)
-            if elapsed >= window || elapsed < 0 {
-                table[address] = nil
-                return nil
-            }
-            return entry.count >= limit ? Int((window - elapsed).rounded(.up)) : nil
-        }
-    }
-
-    func recordFailure(_ address: String, now: Date) {
+    /// Seconds until `address` may try again; nil when it may try now, and then the attempt is
+    /// counted as a failure until `succeeded` says otherwise.
+    func begin(_ address: String, now: Date) -> Int? {
         failures.withLock { table in
             if table.count > 10_000 {
                 // Bounded memory under a spray of addresses: drop the windows that have passed.
                 table = table.filter { now.timeIntervalSince($0.value.since) < window }
             }
-            if let entry = table[address], now.timeIntervalSince(entry.since) < window {
-                table[address] = (entry.since, entry.count + 1)
-            } else {
+            guard let entry = table[address], now.timeIntervalSince(entry.since) < window, now >= entry.since else {
                 table[address] = (now, 1)
+                return nil
             }
+            if entry.count >= limit { return Int((window - now.timeIntervalSince(entry.since)).rounded(.up)) }
+            table[address] = (entry.since, entry.count + 1)
+            return nil
+        }
+    }
+
+    /// The attempt begun for `address` had a good token: it is not a failure.
+    func succeeded(_ address: String) {
+        failures.withLock { table in
+            guard let entry = table[address] else { return }
+            table[address] = entry.count <= 1 ? nil : (entry.since, entry.count - 1)
         }
     }
 }

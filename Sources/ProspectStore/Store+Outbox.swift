@@ -21,9 +21,14 @@ public struct OutboxRow: Sendable, Hashable {
 }
 
 extension Store {
-    /// Pending rows whose next attempt is due, oldest first.
-    public func dueOutbox(now: Date, limit: Int) async throws -> [OutboxRow] {
-        try await read { db in
+    /// Pending rows whose next attempt is due, oldest first, leaving out the rows being
+    /// attempted now and the channels that have no room for another.
+    public func dueOutbox(now: Date, limit: Int, excluding busy: Set<Int64> = [], channels full: Set<String> = []) async throws -> [OutboxRow] {
+        let busyList = busy.isEmpty ? "" : " AND o.id NOT IN (\(busy.map { _ in "?" }.joined(separator: ",")))"
+        let fullList = full.isEmpty ? "" : " AND o.channel NOT IN (\(full.map { _ in "?" }.joined(separator: ",")))"
+        let arguments = StatementArguments([Self.seconds(now)] as [any DatabaseValueConvertible]) + StatementArguments(Array(busy))
+            + StatementArguments(Array(full)) + StatementArguments([limit])
+        return try await read { db in
             try Row.fetchAll(
                 db,
                 sql: """
@@ -32,10 +37,10 @@ extension Store {
                     JOIN person r ON r.id = o.person_id
                     JOIN person p ON p.id = o.recipient_id
                     LEFT JOIN person m ON m.id = p.manager_id
-                    WHERE o.status = 'pending' AND o.next_attempt_at <= ?
+                    WHERE o.status = 'pending' AND o.next_attempt_at <= ?\(busyList)\(fullList)
                     ORDER BY o.next_attempt_at, o.id LIMIT ?
                     """,
-                arguments: [Self.seconds(now), limit]
+                arguments: arguments
             ).map { row in
                 OutboxRow(
                     id: row["id"],
@@ -56,10 +61,18 @@ extension Store {
         }
     }
 
-    /// When the next pending row comes due, if any.
-    public func nextOutboxAttempt() async throws -> Date? {
-        try await read { db in
-            try Int64.fetchOne(db, sql: "SELECT min(next_attempt_at) FROM outbox WHERE status = 'pending'").map(Self.date)
+    /// When the next pending row comes due, if any, leaving out the rows being attempted now
+    /// and the channels that have no room for another.
+    public func nextOutboxAttempt(excluding busy: Set<Int64> = [], channels full: Set<String> = []) async throws -> Date? {
+        let busyList = busy.isEmpty ? "" : " AND id NOT IN (\(busy.map { _ in "?" }.joined(separator: ",")))"
+        let fullList = full.isEmpty ? "" : " AND channel NOT IN (\(full.map { _ in "?" }.joined(separator: ",")))"
+        let arguments = StatementArguments(Array(busy)) + StatementArguments(Array(full))
+        return try await read { db in
+            try Int64.fetchOne(
+                db,
+                sql: "SELECT min(next_attempt_at) FROM outbox WHERE status = 'pending'\(busyList)\(fullList)",
+                arguments: arguments
+            ).map(Self.date)
         }
     }
 

@@ -155,9 +155,9 @@ struct CheckConfig: AsyncParsableCommand {
             print(summary)
             await warnAboutUnaddressedSteps(c)
         } catch let error as ConfigErrors {
-            for problem in error.errors { FileHandle.standardError.write(Data("\(problem)\n".utf8)) }
+            for problem in error.errors { Diagnostics.write("\(problem)", level: .error) }
             let n = error.errors.count
-            FileHandle.standardError.write(Data("\(config): \(n) error\(n == 1 ? "" : "s")\n".utf8))
+            Diagnostics.write("\(config): \(n) error\(n == 1 ? "" : "s")", level: .error)
             throw ExitCode(1)
         }
     }
@@ -177,15 +177,14 @@ extension CheckConfig {
                 guard !missing.isEmpty else { continue }
                 let who = step.audience == .manager ? "a manager" : "a manager with a manager"
                 let list = missing.prefix(10).joined(separator: ", ") + (missing.count > 10 ? ", ..." : "")
-                FileHandle.standardError.write(
-                    Data(
-                        ("warning: ladder step '\(step.name)' will have no one to tell for \(missing.count) rep(s) without \(who): "
-                            + "\(list); set one with 'prospect admin rep update HANDLE --manager HANDLE'\n").utf8
-                    )
+                Diagnostics.write(
+                    "warning: ladder step '\(step.name)' will have no one to tell for \(missing.count) rep(s) without \(who): "
+                        + "\(list); set one with 'prospect admin rep update HANDLE --manager HANDLE'",
+                    level: .warning
                 )
             }
         } catch {
-            FileHandle.standardError.write(Data("warning: could not read the roster to check managers: \(error)\n".utf8))
+            Diagnostics.write("warning: could not read the roster to check managers: \(error)", level: .warning)
         }
     }
 }

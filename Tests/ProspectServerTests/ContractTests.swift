@@ -63,14 +63,33 @@ import Testing
     @Test func tenFailuresInAMinuteBlockTheAddressUntilTheMinuteHasPassed() {
         let limiter = TokenFailureLimiter(limit: 10, window: 60)
         let start = Date(timeIntervalSince1970: 1_000_000)
-        for i in 0..<9 {
-            limiter.recordFailure("10.0.0.1", now: start.addingTimeInterval(Double(i)))
-            #expect(limiter.retryAfter("10.0.0.1", now: start.addingTimeInterval(Double(i))) == nil)
+        for i in 0..<10 {
+            #expect(limiter.begin("10.0.0.1", now: start.addingTimeInterval(Double(i))) == nil)
         }
-        limiter.recordFailure("10.0.0.1", now: start.addingTimeInterval(9))
-        #expect(limiter.retryAfter("10.0.0.1", now: start.addingTimeInterval(10)) == 50)
-        #expect(limiter.retryAfter("10.0.0.2", now: start.addingTimeInterval(10)) == nil, "other addresses are not affected")
-        #expect(limiter.retryAfter("10.0.0.1", now: start.addingTimeInterval(59.5)) == 1)
-        #expect(limiter.retryAfter("10.0.0.1", now: start.addingTimeInterval(60)) == nil, "a new minute, a clean slate")
+        #expect(limiter.begin("10.0.0.1", now: start.addingTimeInterval(10)) == 50)
+        #expect(limiter.begin("10.0.0.2", now: start.addingTimeInterval(10)) == nil, "other addresses are not affected")
+        #expect(limiter.begin("10.0.0.1", now: start.addingTimeInterval(59.5)) == 1)
+        #expect(limiter.begin("10.0.0.1", now: start.addingTimeInterval(60)) == nil, "a new minute, a clean slate")
+    }
+
+    @Test func goodTokensAreNotCountedAsFailures() {
+        let limiter = TokenFailureLimiter(limit: 3, window: 60)
+        let now = Date(timeIntervalSince1970: 1_000_000)
+        for _ in 0..<20 {
+            #expect(limiter.begin("10.0.0.1", now: now) == nil)
+            limiter.succeeded("10.0.0.1")
+        }
+    }
+
+    /// Parallel guesses: before, each checked the count, then looked the token up, then recorded
+    /// its failure, so all of a burst passed the check. Now the check counts the attempt.
+    @Test func parallelGuessesAreCountedBeforeAnyOfThemFails() async {
+        let limiter = TokenFailureLimiter(limit: 10, window: 60)
+        let now = Date(timeIntervalSince1970: 1_000_000)
+        let admitted = await withTaskGroup(of: Bool.self) { group in
+            for _ in 0..<50 { group.addTask { limiter.begin("10.0.0.9", now: now) == nil } }
+            return await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+        }
+        #expect(admitted == 10)
     }
 }

@@ -20,37 +20,37 @@ struct CommandNotifier: Notifier {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         defer { try? FileManager.default.removeItem(at: folder) }
         let input = folder.appendingPathComponent("stdin.json")
-        let errors = folder.appendingPathComponent("stderr")
         try Self.stdin(outgoing).write(to: input)
-        _ = FileManager.default.createFile(atPath: errors.path, contents: nil)
 
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: program.hasPrefix("/") ? program : Self.which(program) ?? program)
-        process.arguments = Array(argv.dropFirst())
-        process.environment = Self.environment(outgoing)
-        process.standardInput = try FileHandle(forReadingFrom: input)
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = try FileHandle(forWritingTo: errors)
+        let path = program.hasPrefix("/") ? program : Self.which(program) ?? program
+        let child = ChildProcess(
+            path: path,
+            arguments: Array(argv.dropFirst()),
+            environment: Self.environment(outgoing),
+            stdinFile: input.path,
+            timeout: .milliseconds(Int64(timeout * 1000))
+        )
+        let result: ChildProcess.Result
         do {
-            try process.run()
+            result = try await child.run()
         } catch {
-            throw DeliveryFailure(permanent: false, description: "cannot run \(program): \(error.localizedDescription)")
+            throw DeliveryFailure(permanent: false, description: "cannot run \(program): \(error)")
         }
-        let deadline = Date().addingTimeInterval(timeout)
-        while process.isRunning && Date() < deadline { try? await Task.sleep(for: .milliseconds(20)) }
-        if process.isRunning {
-            // SIGKILL: the daemon's children inherit its blocked SIGTERM.
-            kill(process.processIdentifier, SIGKILL)
-            while process.isRunning { try? await Task.sleep(for: .milliseconds(20)) }
-            throw DeliveryFailure(permanent: false, description: "\(program) did not finish within \(Int(timeout)) s and was killed")
-        }
-        guard process.terminationReason == .exit, process.terminationStatus == 0 else {
-            let stderr = ((try? String(contentsOf: errors, encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
-            let how =
-                process.terminationReason == .exit ? "exited with \(process.terminationStatus)" : "was killed by signal \(process.terminationStatus)"
+        let stderr = result.stderr.trimmingCharacters(in: .whitespacesAndNewlines)
+        let shownError = stderr.isEmpty ? "" : ": \(String(stderr.suffix(800)))"
+        switch result.ending {
+        case .exited(0):
+            return
+        case .timedOut:
+            throw DeliveryFailure(
+                permanent: false,
+                description: "\(program) did not finish within \(Int(timeout)) s; its process group was killed\(shownError)"
+            )
+        case .exited(let code):
             // sysexits: the data or the user is wrong; trying again will not help.
-            let permanent = process.terminationReason == .exit && [65, 67].contains(process.terminationStatus)
-            throw DeliveryFailure(permanent: permanent, description: "\(program) \(how)\(stderr.isEmpty ? "" : ": \(String(stderr.suffix(800)))")")
+            throw DeliveryFailure(permanent: [65, 67].contains(code), description: "\(program) exited with \(code)\(shownError)")
+        case .signalled(let signal):
+            throw DeliveryFailure(permanent: false, description: "\(program) was killed by signal \(signal)\(shownError)")
         }
     }
 

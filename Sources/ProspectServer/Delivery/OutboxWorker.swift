@@ -1,0 +1,121 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import ProspectConfig
+import ProspectStore
+import ServiceLifecycle
+import Synchronization
+
+/// Delivers the outbox: a timeout per attempt, exponential backoff with jitter, no retry of
+/// permanent failures, and a give-up age. Each channel is a lane of its own with
+/// `[delivery] concurrency` attempts at a time: a slow or hung channel fills only its own lane,
+/// and the others go on. It sleeps until a row is due, an attempt ends, or the scheduler rings.
+struct OutboxWorker: Service {
+    let store: Store
+    let config: ConfigBox
+    let clock: any WallClock
+    let logger: Logger
+    let doorbell: Doorbell
+    let channels: ChannelKit
+    let batch = 64
+
+    /// The attempts under way: row ids by channel.
+    final class Lanes: Sendable {
+        private let state = Mutex([String: Set<Int64>]())
+
+        var busy: Set<Int64> { state.withLock { $0.values.reduce(into: Set()) { $0.formUnion($1) } } }
+
+        func full(limit: Int) -> Set<String> { state.withLock { Set($0.filter { $0.value.count >= limit }.keys) } }
+
+        /// Takes a place in the row's lane, or says there is none.
+        func enter(_ row: OutboxRow, limit: Int) -> Bool {
+            state.withLock { lanes in
+                guard lanes[row.channel, default: []].count < limit else { return false }
+                return lanes[row.channel, default: []].insert(row.id).inserted
+            }
+        }
+
+        func leave(_ row: OutboxRow) { state.withLock { _ = $0[row.channel]?.remove(row.id) } }
+    }
+
+    func run() async throws {
+        let lanes = Lanes()
+        await cancelWhenGracefulShutdown {
+            await withDiscardingTaskGroup { group in
+                while !Task.isCancelled {
+                    do {
+                        let (current, templates) = config.snapshot
+                        let limit = current.delivery.concurrency
+                        let rows = try await store.dueOutbox(
+                            now: clock.now,
+                            limit: batch,
+                            excluding: lanes.busy,
+                            channels: lanes.full(limit: limit)
+                        )
+                        let notifiers = channels.notifiers(current)
+                        var started = 0
+                        for row in rows where lanes.enter(row, limit: limit) {
+                            started += 1
+                            group.addTask {
+                                await attempt(
+                                    row,
+                                    notifier: notifiers[row.channel],
+                                    outgoing: Outgoing.make(row, config: current, templates: templates),
+                                    settings: current.delivery
+                                )
+                                lanes.leave(row)
+                                doorbell.ring()
+                            }
+                        }
+                        if started > 0 { continue }
+                        let next = try await store.nextOutboxAttempt(excluding: lanes.busy, channels: lanes.full(limit: limit))
+                        let wait = next.map { max(0, $0.timeIntervalSince(clock.now)) }
+                        await doorbell.wait(timeout: wait.map { .milliseconds(Int64($0 * 1000) + 10) })
+                    } catch {
+                        logger.error("outbox pass failed; retrying in 30 seconds", metadata: ["error": "\(error)"])
+                        await doorbell.wait(timeout: .seconds(30))
+                    }
+                }
+            }
+        }
+    }
+
+    func attempt(_ row: OutboxRow, notifier: (any Notifier)?, outgoing: Outgoing?, settings: DeliverySettings) async {
+        let now = clock.now
+        do {
+            guard let notifier else {
+                throw DeliveryFailure(permanent: true, description: "channel '\(row.channel)' is no longer configured")
+            }
+            guard let outgoing else {
+                throw DeliveryFailure(permanent: true, description: "the stored payload of this delivery cannot be read")
+            }
+            try await notifier.deliver(outgoing, now: now)
+            try await store.markDelivered(id: row.id, now: clock.now)
+            logger.info("delivered", metadata: ["id": "\(row.messageID)", "channel": "\(row.channel)", "step": "\(row.step)", "rep": "\(row.rep)"])
+        } catch {
+            let failure = error as? DeliveryFailure ?? DeliveryFailure(permanent: false, description: "\(error)")
+            let next = now.addingTimeInterval(
+                Self.backoff(attempt: row.attempts + 1, base: Double(settings.retryBase), cap: Double(settings.retryMax))
+            )
+            let giveUp = failure.permanent || next.timeIntervalSince(row.createdAt) > Double(settings.giveUpAfter)
+            try? await store.markAttemptFailed(id: row.id, error: failure.description, next: giveUp ? nil : next)
+            if giveUp {
+                logger.error(
+                    "delivery failed for good",
+                    metadata: ["id": "\(row.messageID)", "channel": "\(row.channel)", "error": "\(failure)"]
+                )
+            } else {
+                logger.warning(
+                    "delivery failed; will retry",
+                    metadata: ["id": "\(row.messageID)", "channel": "\(row.channel)", "error": "\(failure)", "next": "\(next)"]
+                )
+            }
+        }
+    }
+
+    /// Exponential backoff with full jitter in its upper half: base·2^(n-1), capped.
+    static func backoff(attempt: Int, base: TimeInterval, cap: TimeInterval) -> TimeInterval {
+        let ceiling = min(cap, base * pow(2, Double(min(attempt - 1, 30))))
+        return Double.random(in: (ceiling / 2)...ceiling)
+    }
+}
