@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+import NIOPosix
 import ProspectAPI
 import ProspectCore
 
@@ -88,10 +89,13 @@ public enum CLIError: Error, CustomStringConvertible {
     case usage(String)
     /// The daemon could not be reached: exit 3.
     case unreachable(String)
+    /// The request may have reached the daemon, but no answer came (it died or restarted
+    /// meanwhile): exit 3, and a request with a `client_id` may be sent again.
+    case unanswered(String)
 
     public var description: String {
         switch self {
-        case .failure(let m), .usage(let m), .unreachable(let m): m
+        case .failure(let m), .usage(let m), .unreachable(let m), .unanswered(let m): m
         }
     }
 
@@ -99,7 +103,7 @@ public enum CLIError: Error, CustomStringConvertible {
         switch self {
         case .failure: 1
         case .usage: 2
-        case .unreachable: 3
+        case .unreachable, .unanswered: 3
         }
     }
 }
@@ -143,7 +147,7 @@ struct Client {
             response = try await Self.http.execute(request, timeout: .seconds(60))
             data = Data((try await response.body.collect(upTo: 64 << 20)).readableBytesView)
         } catch {
-            throw CLIError.unreachable(unreachableMessage(error))
+            throw Self.neverSent(error) ? CLIError.unreachable(unreachableMessage(error)) : CLIError.unanswered(unreachableMessage(error))
         }
         guard (200..<300).contains(response.status.code) else {
             if let body = try? API.decoder().decode(ErrorBody.self, from: data) {
@@ -152,6 +156,15 @@ struct Client {
             throw CLIError.failure("the daemon answered \(response.status.code) \(response.status.reasonPhrase)")
         }
         return data
+    }
+
+    /// Whether the request surely never reached the daemon: nothing listened (no socket, refused).
+    static func neverSent(_ error: any Error) -> Bool {
+        if error is NIOConnectionError { return true }
+        if let error = error as? IOError { return [ECONNREFUSED, ENOENT, ENOTSOCK, EACCES].contains(error.errnoCode) }
+        if let error = error as? HTTPClientError { return error == .connectTimeout }
+        if let error = error as? ChannelError, case .connectTimeout = error { return true }
+        return false
     }
 
     func unreachableMessage(_ error: any Error) -> String {

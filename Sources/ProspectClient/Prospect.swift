@@ -46,6 +46,9 @@ struct ConnectionOptions: ParsableArguments {
 }
 
 struct Log: AsyncParsableCommand {
+    /// How long a log whose answer was lost is retried: systemd's RestartSec=5s, the start, and room.
+    static let retrySeconds: Int64 = 30
+
     static let configuration = CommandConfiguration(
         abstract: "Log an action you did (see 'prospect kinds').",
         discussion: """
@@ -84,16 +87,35 @@ struct Log: AsyncParsableCommand {
             value: value,
             clientID: UUID().uuidString.lowercased()
         )
-        // Retried with the same client_id, so a lost answer never logs twice.
+        // Retried with the same client_id, so a lost answer never logs twice. A daemon that
+        // never answered is tried three times; one that may have had the request (it died or
+        // restarted meanwhile) is tried again for as long as a restart under systemd takes.
         var attempt = 0
+        var reached = false
+        let deadline = ContinuousClock.now.advanced(by: .seconds(Log.retrySeconds))
         while true {
             let sent = await outcome { () async throws -> ActivityResponse in
                 try await client.post(ActivityResponse.self, "/v1/activities", request)
             }
-            if case .failure(.unreachable) = sent, attempt < 2 {
-                attempt += 1
-                try? await Task.sleep(for: .milliseconds(150 * attempt))
-                continue
+            if case .failure(let error) = sent, ContinuousClock.now < deadline {
+                if case .unanswered = error, !reached {
+                    reached = true
+                    FileHandle.standardError.write(
+                        Data(
+                            ("prospect: no answer from the daemon (it may be restarting); retrying the same request for up to "
+                                + "\(Log.retrySeconds) s, so the action is logged once\n").utf8
+                        )
+                    )
+                }
+                if reached, error.exitCode == 3 {
+                    try? await Task.sleep(for: .milliseconds(500))
+                    continue
+                }
+                if case .unreachable = error, attempt < 2 {
+                    attempt += 1
+                    try? await Task.sleep(for: .milliseconds(150 * attempt))
+                    continue
+                }
             }
             let result = try sent.get()
             do {
