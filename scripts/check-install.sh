@@ -27,6 +27,11 @@ if [ -n "$errors" ]; then
   echo "$errors" >&2
   exit 1
 fi
+security="$(systemd-analyze security --offline=yes "$unit" 2>/dev/null || true)"
+# libdispatch calls setpriority(2) for its worker threads: the effective filter must allow it, or
+# every start logs "Failed to set thread priority for worker thread: errno=1".
+grep -q "setpriority is allowed" <<<"$security" || { echo "check-install: the unit's system call filter denies setpriority" >&2; exit 1; }
+grep -q "^LimitNOFILE=" "$unit" || { echo "check-install: the unit sets no LimitNOFILE=" >&2; exit 1; }
 score="$(systemd-analyze security --offline=yes "$unit" 2>/dev/null | sed -n 's/.*Overall exposure level for prospectd.service: \([0-9.]*\).*/\1/p')"
 [ -n "$score" ] || { echo "check-install: no security score" >&2; exit 1; }
 awk -v s="$score" 'BEGIN { exit !(s <= 1.5) }' || { echo "check-install: security exposure $score is above 1.5" >&2; exit 1; }

@@ -21,7 +21,9 @@ struct Team: AsyncParsableCommand {
     @OptionGroup var connection: ConnectionOptions
 
     func validate() throws {
-        if let date { _ = try inputDate(date, for: "--date") }
+        if let date, case .failure(let error) = Result(catching: { try LocalDate.parse(date, for: "--date") }) {
+            throw ValidationError("\(error)")
+        }
         if ack && (date != nil || team.manager != nil) { throw ValidationError("--ack records today for yourself; leave out --date and --manager") }
     }
 
@@ -53,7 +55,9 @@ struct Report: AsyncParsableCommand {
     func validate() throws {
         if week && month { throw ValidationError("pass either --week or --month, not both") }
         if !["text", "html", "json"].contains(format) { throw ValidationError("--format must be text, html or json") }
-        if let date { _ = try inputDate(date, for: "--date") }
+        if let date, case .failure(let error) = Result(catching: { try LocalDate.parse(date, for: "--date") }) {
+            throw ValidationError("\(error)")
+        }
     }
 
     func run() async throws {

@@ -12,12 +12,28 @@ enum TerminalText {
             || PersonField.hasBidiControls(String(scalar))
     }
 
+    /// The colour codes `Style` writes on a terminal (SGR 0, 1, 2, 31, 32, 33): the only escape
+    /// sequences that pass, and only when colour is on. They can change a colour, nothing else.
+    static let styleCodes: Set<String> = ["0", "1", "2", "31", "32", "33"]
+
     /// The text with every unsafe scalar escaped.
-    static func safe(_ text: String) -> String {
+    static func safe(_ text: String, allowingStyle: Bool = Style.current.color) -> String {
         guard text.unicodeScalars.contains(where: isUnsafe) else { return text }
+        let scalars = Array(text.unicodeScalars)
         var out = String.UnicodeScalarView()
-        for scalar in text.unicodeScalars {
+        var i = 0
+        while i < scalars.count {
+            let scalar = scalars[i]
+            if allowingStyle, scalar == "\u{1B}", i + 2 < scalars.count, scalars[i + 1] == "[",
+                let end = scalars[(i + 2)...].prefix(4).firstIndex(of: "m"),
+                styleCodes.contains(String(String.UnicodeScalarView(scalars[(i + 2)..<end])))
+            {
+                out.append(contentsOf: scalars[i...end])
+                i = end + 1
+                continue
+            }
             if isUnsafe(scalar) { out.append(contentsOf: scalar.escaped(asASCII: true).unicodeScalars) } else { out.append(scalar) }
+            i += 1
         }
         return String(out)
     }

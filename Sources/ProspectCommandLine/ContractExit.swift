@@ -50,7 +50,12 @@ enum CommandLineCheck {
 /// `$JOURNAL_STREAM` names) each line carries its syslog priority, `<4>` for a warning, so the
 /// journal files it at that level instead of at info.
 public enum Diagnostics {
-    public enum Level: Int { case error = 3, warning = 4, notice = 5, info = 6 }
+    public enum Level: Int {
+        case error = 3
+        case warning = 4
+        case notice = 5
+        case info = 6
+    }
 
     public static func write(_ line: String, level: Level) {
         let prefix = stderrIsJournal ? "<\(level.rawValue)>" : ""

@@ -1,9 +1,9 @@
 import Foundation
+import ProspectCore
 
 #if canImport(Glibc)
 import Glibc
 #endif
-import ProspectCore
 
 /// The whole configuration, validated.
 public struct Config: Sendable {

@@ -250,7 +250,7 @@ extension Reader {
                         LocalDate.supported.contains(date)
                     {
                         days.insert(date)
-                    } else if let s = element.string, let date = LocalDate(s) {
+                    } else if let s = element.string, let date = LocalDate(input: s) {
                         days.insert(date)
                     } else {
                         fail("\(path).holidays[\(i)]", "expected \(LocalDate.supportedRangeText) \"YYYY-MM-DD\" that exists, like \"2026-12-24\"")

@@ -26,7 +26,7 @@ public enum ActivityTime {
         guard chars.count >= 17, chars.count <= 40 else { return nil }
         let sep = chars[10]
         guard sep == UInt8(ascii: "T") || sep == UInt8(ascii: "t") || sep == UInt8(ascii: " "),
-            let date = LocalDate(String(decoding: chars[0..<10], as: UTF8.self)),
+            let date = LocalDate(input: String(decoding: chars[0..<10], as: UTF8.self)),
             let hm = LocalTime(String(decoding: chars[11..<16], as: UTF8.self))
         else { return nil }
         var index = 16

@@ -25,14 +25,9 @@ public struct LocalDate: Hashable, Comparable, Sendable, CustomStringConvertible
     /// How a refusal names the supported range.
     public static let supportedRangeText = "a date from 2000-01-01 to 2199-12-31"
 
-    /// Parses `YYYY-MM-DD` within ``supported``.
+    /// Parses `YYYY-MM-DD`, any year 1–9999 (stored data). What a user sends goes through
+    /// ``parse(_:for:)``, `Codable` or ``init(input:)``, which keep to ``supported``.
     public init?(_ text: some StringProtocol) {
-        guard let date = LocalDate(anyYear: text), LocalDate.supported.contains(date) else { return nil }
-        self = date
-    }
-
-    /// Parses `YYYY-MM-DD` for any year 1–9999 (tests and stored data; input goes through `init?(_:)`).
-    init?(anyYear text: some StringProtocol) {
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)
         guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
             parts.allSatisfy({ $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }),
@@ -41,10 +36,16 @@ public struct LocalDate: Hashable, Comparable, Sendable, CustomStringConvertible
         self.init(year: y, month: m, day: d)
     }
 
+    /// Parses `YYYY-MM-DD` within ``supported``: for dates that come from outside.
+    public init?(input text: some StringProtocol) {
+        guard let date = LocalDate(text), LocalDate.supported.contains(date) else { return nil }
+        self = date
+    }
+
     /// Reads a date the user typed for `option` (`--date`, `--from`): one line saying what was wrong.
     public static func parse(_ text: String, for option: String) throws -> LocalDate {
-        if let date = LocalDate(text) { return date }
-        if LocalDate(anyYear: text) != nil {
+        if let date = LocalDate(input: text) { return date }
+        if LocalDate(text) != nil {
             throw UserError("\(option) '\(shown(text, 20))' is outside the dates prospectd accepts; use \(supportedRangeText)")
         }
         throw UserError("\(option) '\(shown(text, 20))' is not a date; use YYYY-MM-DD")
@@ -116,9 +117,12 @@ public struct LocalDate: Hashable, Comparable, Sendable, CustomStringConvertible
 extension LocalDate: Codable {
     public init(from decoder: any Decoder) throws {
         let text = try decoder.singleValueContainer().decode(String.self)
-        guard let date = LocalDate(text) else {
+        guard let date = LocalDate(input: text) else {
             throw DecodingError.dataCorrupted(
-                .init(codingPath: decoder.codingPath, debugDescription: "expected a date YYYY-MM-DD, got '\(text)'")
+                .init(
+                    codingPath: decoder.codingPath,
+                    debugDescription: "expected \(LocalDate.supportedRangeText) (YYYY-MM-DD), got '\(shown(text, 20))'"
+                )
             )
         }
         self = date

@@ -83,7 +83,12 @@ public struct Daemon {
                 responder: responder,
                 address: .unixDomainSocket(path: socketPath),
                 logger: logger,
-                limits: ConnectionLimits(listener: "unix:\(socketPath)", total: perListener, perPeer: config.daemon.connectionsPerPeer, logger: logger),
+                limits: ConnectionLimits(
+                    listener: "unix:\(socketPath)",
+                    total: perListener,
+                    perPeer: config.daemon.connectionsPerPeer,
+                    logger: logger
+                ),
                 onServerRunning: { _ in
                     // Anyone may connect: the daemon knows callers by SO_PEERCRED, not by file mode.
                     chmod(socketPath, 0o666)
@@ -97,7 +102,12 @@ public struct Daemon {
                     responder: responder,
                     address: .hostname(listen.host, port: listen.port),
                     logger: logger,
-                    limits: ConnectionLimits(listener: "tcp:\(listen)", total: perListener, perPeer: config.daemon.connectionsPerPeer, logger: logger),
+                    limits: ConnectionLimits(
+                        listener: "tcp:\(listen)",
+                        total: perListener,
+                        perPeer: config.daemon.connectionsPerPeer,
+                        logger: logger
+                    ),
                     onServerRunning: { channel in onRunning("tcp:\(channel.localAddress.map { "\($0)" } ?? "\(listen)")") }
                 )
             )

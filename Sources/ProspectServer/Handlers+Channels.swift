@@ -38,7 +38,9 @@ extension Handlers {
         } catch {
             failure = (error as? DeliveryFailure)?.description ?? "\(error)"
         }
-        var metadata: Logger.Metadata = ["channel": "\(name)", "to": "\(recipient.handle)", "by": "\(identity.actor)", "delivered": "\(failure == nil)"]
+        var metadata: Logger.Metadata = [
+            "channel": "\(name)", "to": "\(recipient.handle)", "by": "\(identity.actor)", "delivered": "\(failure == nil)",
+        ]
         if let failure {
             metadata["error"] = "\(failure)"
             logger.warning("test message failed", metadata: metadata)

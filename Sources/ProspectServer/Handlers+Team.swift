@@ -202,7 +202,7 @@ extension Handlers {
     /// `2026-03-09 15:00` or `2026-03-09T15:00[:SS]` without an offset: wall time in the rep's zone.
     static func localDateTime(_ text: String, zone: Zone) -> Date? {
         let parts = text.replacingOccurrences(of: "T", with: " ").split(separator: " ")
-        guard parts.count == 2, let date = LocalDate(parts[0]) else { return nil }
+        guard parts.count == 2, let date = LocalDate(input: parts[0]) else { return nil }
         let clock = parts[1].split(separator: ":")
         guard clock.count >= 2, let time = LocalTime("\(clock[0]):\(clock[1])") else { return nil }
         let seconds = clock.count > 2 ? Double(clock[2]) ?? 0 : 0

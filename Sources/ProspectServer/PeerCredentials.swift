@@ -17,17 +17,18 @@ struct UnixCredentials: Sendable {
 enum PeerCredentials {
     /// The Unix uid of the process at the other end of a Unix-socket channel.
     static func uid(of channel: any Channel) async -> uid_t? {
+        try? await uidFuture(of: channel)?.get()
+    }
+
+    /// The same, as a future for code on the channel's event loop (connection setup).
+    static func uidFuture(of channel: any Channel) -> EventLoopFuture<uid_t>? {
         guard let provider = channel as? any SocketOptionProvider else { return nil }
         let soPeerCred: Int32 = 17  // SO_PEERCRED on Linux
-        do {
-            let credentials: UnixCredentials = try await provider.unsafeGetSocketOption(
-                level: SocketOptionLevel(SOL_SOCKET),
-                name: SocketOptionName(soPeerCred)
-            ).get()
-            return credentials.uid
-        } catch {
-            return nil
-        }
+        let credentials: EventLoopFuture<UnixCredentials> = provider.unsafeGetSocketOption(
+            level: SocketOptionLevel(SOL_SOCKET),
+            name: SocketOptionName(soPeerCred)
+        )
+        return credentials.map(\.uid)
     }
 
     /// The login name of a uid, from the passwd database.

@@ -26,7 +26,8 @@ extension Store {
     public func dueOutbox(now: Date, limit: Int, excluding busy: Set<Int64> = [], channels full: Set<String> = []) async throws -> [OutboxRow] {
         let busyList = busy.isEmpty ? "" : " AND o.id NOT IN (\(busy.map { _ in "?" }.joined(separator: ",")))"
         let fullList = full.isEmpty ? "" : " AND o.channel NOT IN (\(full.map { _ in "?" }.joined(separator: ",")))"
-        let arguments = StatementArguments([Self.seconds(now)] as [any DatabaseValueConvertible]) + StatementArguments(Array(busy))
+        let arguments =
+            StatementArguments([Self.seconds(now)] as [any DatabaseValueConvertible]) + StatementArguments(Array(busy))
             + StatementArguments(Array(full)) + StatementArguments([limit])
         return try await read { db in
             try Row.fetchAll(

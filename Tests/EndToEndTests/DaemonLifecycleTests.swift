@@ -91,7 +91,9 @@ final class NotifySocket {
         try first.start()
         let second = try run(binaries.appendingPathComponent("prospectd").path, ["run", "--config", first.configPath])
         #expect(second.code == 1)
-        #expect(second.err.contains("another prospectd is already serving \(first.socket)"), "\(second)")
+        // The database's lock is taken first; the refusal names the process that holds it.
+        let pid = first.process?.processIdentifier ?? 0
+        #expect(second.err.contains("prospectd (PID \(pid)) already holds the database \(first.database)"), "\(second)")
         #expect(first.stop() == 0)
 
         let broken = try DaemonUnderTest()

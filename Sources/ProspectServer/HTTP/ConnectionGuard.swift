@@ -39,7 +39,11 @@ final class ConnectionLimits: Sendable {
 
     /// Counts a new connection in, or refuses it (logged once per burst).
     func admit(_ peer: String) -> Bool {
-        enum Outcome { case admitted, refusedPeer(report: Bool), refusedAll(report: Bool) }
+        enum Outcome {
+            case admitted
+            case refusedPeer(report: Bool)
+            case refusedAll(report: Bool)
+        }
         let outcome = state.withLock { state -> Outcome in
             if state.all >= total { return .refusedAll(report: state.reported.insert("*").inserted) }
             if state.open[peer, default: 0] >= perPeer { return .refusedPeer(report: state.reported.insert(peer).inserted) }
@@ -127,12 +131,7 @@ struct GuardedHTTPChannel: ServerChildChannel {
     /// `uid N` on a Unix socket, the address on TCP.
     static func peer(of channel: any Channel) -> EventLoopFuture<String> {
         if let address = channel.remoteAddress, let ip = address.ipAddress { return channel.eventLoop.makeSucceededFuture(ip) }
-        guard let provider = channel as? any SocketOptionProvider else { return channel.eventLoop.makeSucceededFuture("unknown") }
-        let soPeerCred: Int32 = 17  // SO_PEERCRED on Linux
-        let credentials: EventLoopFuture<UnixCredentials> = provider.unsafeGetSocketOption(
-            level: SocketOptionLevel(SOL_SOCKET),
-            name: SocketOptionName(soPeerCred)
-        )
-        return credentials.map { "uid \($0.uid)" }.recover { _ in "unknown" }
+        guard let uid = PeerCredentials.uidFuture(of: channel) else { return channel.eventLoop.makeSucceededFuture("unknown") }
+        return uid.map { "uid \($0)" }.recover { _ in "unknown" }
     }
 }
