@@ -2,11 +2,9 @@ extension ConfigLoader {
     /// The configuration `prospectd run --dev` uses: the rule and kinds of the contract, no channels,
     /// no ladder (so nothing is sent), and files under `stateDirectory`.
     public static func embeddedDefault(stateDirectory: String) -> Config {
+        // The folder is not written into the TOML text: a quote or a backslash in it would change
+        // what the text says. The paths are set on the parsed value instead.
         let text = """
-            [daemon]
-            database = "\(stateDirectory)/prospectd.sqlite"
-            socket   = "\(stateDirectory)/prospectd.sock"
-
             [rule]
             minimum_actions = 1
             counting_kinds  = ["call", "email", "referral", "inbound", "qualify", "lost-deal"]
@@ -18,7 +16,10 @@ extension ConfigLoader {
             \(defaultKinds)
             """
         // The text is fixed and covered by a test; a failure here is a programming error.
-        return try! parse(text, source: "<embedded default>")
+        var config = try! parse(text, source: "<embedded default>")
+        config.daemon.database = stateDirectory + "/prospectd.sqlite"
+        config.daemon.socket = stateDirectory + "/prospectd.sock"
+        return config
     }
 
     static let defaultKinds = """

@@ -175,6 +175,30 @@ import Glibc
         #expect(!daemon.log.contains("SMTP_PASSWORD_FOR_TEST"))
     }
 
+    /// 1 (another `!` on user input): `run --dev DIR` wrote DIR into TOML text and force-parsed it,
+    /// so a quote in the folder's name crashed the daemon at start.
+    @Test func aDevFolderWithQuotesAndBackslashesStarts() throws {
+        let folder = "/tmp/pd-e2e-\(UUID().uuidString.prefix(6)) \"quoted\" \\ dir"
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let log = folder + ".log"
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
+        defer { try? FileManager.default.removeItem(atPath: log) }
+        let process = Process()
+        process.executableURL = binaries.appendingPathComponent("prospectd")
+        process.arguments = ["run", "--dev", folder]
+        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        try process.run()
+        try poll(timeout: 20, "the daemon did not become ready: \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")") {
+            ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").contains("prospectd ready") || !process.isRunning
+        }
+        #expect(process.isRunning)
+        let status = try run(binaries.appendingPathComponent("prospect").path, ["kinds", "--socket", folder + "/prospectd.sock"])
+        #expect(status.code == 0, "\(status)")
+        kill(process.processIdentifier, SIGTERM)
+        waitForExit(process)
+        #expect(process.terminationStatus == 0)
+    }
+
     /// 13. Parallel bad token guesses all passed the check before the first failure was counted.
     @Test func parallelTokenGuessesAreCountedAtOnce() throws {
         let daemon = try DaemonUnderTest()
@@ -250,6 +274,10 @@ import Glibc
                 type = "command"
                 argv = ["/bin/sh", "-c", "kill -TERM $$; sleep 5; exit 0"]
                 timeout = 8
+                [channels.loud]
+                type = "command"
+                argv = ["/bin/sh", "-c", "head -c 40000000 /dev/zero | tr '\\\\0' x >&2; exit 3"]
+                timeout = 30
                 """
         )
         try daemon.start()
@@ -263,5 +291,18 @@ import Glibc
         let term = try daemon.prospect(["admin", "test-channel", "term", "--to", "ann"])
         #expect(term.err.contains("was killed by signal 15"), "\(term)")
         #expect(Date().timeIntervalSince(started) < 4)
+        // 40 MB on stderr: what is kept is bounded, and so is the daemon's memory.
+        func rss() throws -> Int {
+            let status = try String(contentsOfFile: "/proc/\(daemon.process?.processIdentifier ?? 0)/status", encoding: .utf8)
+            let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? ""
+            return Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0
+        }
+        let before = try rss()
+        let loud = try daemon.prospect(["admin", "test-channel", "loud", "--to", "ann", "--json"])
+        let answer = try decodeJSON(loud.out)
+        let error = answer["error"] as? String ?? ""
+        #expect(error.hasPrefix("/bin/sh exited with 3: xxxx"), "\(error.prefix(80))")
+        #expect(error.count < 1_000)
+        #expect(try rss() - before < 30_000, "RSS grew from \(before) kB")
     }
 }
