@@ -141,18 +141,6 @@ public enum Ladder {
         return out.sorted()
     }
 
-    /// Consecutive missed workdays before `date`, counting back over workdays only; a workday
-    /// with no recorded verdict (before the rep existed, before a simulation) ends the count.
-    public static func missesBefore(_ date: LocalDate, calendar: WorkCalendar, verdicts: [LocalDate: Verdict]) -> Int {
-        var count = 0
-        var day = calendar.previousWorkday(before: date)
-        while let d = day, verdicts[d] == .missed {
-            count += 1
-            day = calendar.previousWorkday(before: d)
-        }
-        return count
-    }
-
     /// Whether a step fires: the rule is not met at its instant, and for `after_misses = N`, the day
     /// (missed so far) is the N-th or later consecutive missed workday.
     public static func fires(_ step: LadderStep, count: Int, minimum: Int, missesBefore: Int) -> Bool {

@@ -23,33 +23,21 @@ public struct RepHistory: Sendable {
     public var activities: [ActivityRecord]
     /// Oldest first.
     public var snapshots: [PipelineSnapshot]
-    /// Past days with a recorded verdict. A past workday without one, and without actions, was
-    /// never the rep's to meet (before they joined, before the daemon ran): it shows as `off`.
-    /// Nil means every day counts.
-    public var recorded: Set<LocalDate>?
+    /// The first day on record (see ``DayEvaluator/firstDay``).
+    public var firstDay: LocalDate?
 
     public init(
         person: Person,
         calendar: WorkCalendar,
         activities: [ActivityRecord],
         snapshots: [PipelineSnapshot],
-        recorded: Set<LocalDate>? = nil
+        firstDay: LocalDate? = nil
     ) {
         self.person = person
         self.calendar = calendar
         self.activities = activities
         self.snapshots = snapshots
-        self.recorded = recorded
-    }
-
-    /// The day's status, `off` for a past day that was never on record.
-    func status(_ evaluator: DayEvaluator, of date: LocalDate, now: Date) -> DayStatus {
-        var status = evaluator.status(of: date, now: now)
-        if let recorded, status.state == .missed, status.count == 0, !recorded.contains(date) {
-            status.state = .off
-            status.workday = false
-        }
-        return status
+        self.firstDay = firstDay
     }
 }
 
@@ -157,8 +145,6 @@ public struct StreakLine: Codable, Sendable, Equatable {
 }
 
 extension TeamReport {
-    /// How far back streaks look.
-    public static let streakReach = 400
 
     /// Builds the report for `manager` over `from...to` (the manager's local dates) as seen at `now`.
     /// Each rep's day is the date of the same name in the rep's own zone.
@@ -188,13 +174,14 @@ extension TeamReport {
             let evaluator = DayEvaluator(
                 calendar: rep.calendar,
                 rule: rule,
-                activities: counting.map { ActivityTimes(occurredAt: $0.occurredAt, loggedAt: $0.loggedAt) }
+                activities: counting.map { ActivityTimes(occurredAt: $0.occurredAt, loggedAt: $0.loggedAt) },
+                firstDay: rep.firstDay
             )
             let zone = rep.calendar.zone
             var days: [DayCell] = []
             var date = heatFrom
             while date <= to {
-                let status = rep.status(evaluator, of: date, now: now)
+                let status = evaluator.status(of: date, now: now)
                 days.append(DayCell(date: date, state: status.state, count: status.count))
                 if date >= from && status.workday {
                     workdaysInPeriod += 1
@@ -203,7 +190,7 @@ extension TeamReport {
                 if date >= from { actionsInPeriod += status.count }
                 date = date.adding(days: 1)
             }
-            let last = rep.status(evaluator, of: to, now: now)
+            let last = evaluator.status(of: to, now: now)
             if last.workday {
                 workdaysToday += 1
                 if last.met { metToday += 1 }
@@ -218,12 +205,8 @@ extension TeamReport {
                 if (0..<35).contains(age) { trend[4 - age / 7] += 1 }
             }
             for i in 0..<5 { weekly[i] += trend[i] }
-            var misses = 0
-            var day: LocalDate? = rep.calendar.isWorkday(to) ? to : rep.calendar.previousWorkday(before: to)
-            while let d = day, d >= to.adding(days: -streakReach), rep.status(evaluator, of: d, now: now).state == .missed {
-                misses += 1
-                day = rep.calendar.previousWorkday(before: d)
-            }
+            let lastWorkday = rep.calendar.isWorkday(to) ? to : rep.calendar.previousWorkday(before: to)
+            let misses = lastWorkday.map { evaluator.missesInARow(endingAt: $0, now: now) } ?? 0
             let figures = Self.figures(rep, to: to, now: now, kinds: kinds, alarm: alarm)
             teamFigures = teamFigures + figures
             lines.append(
@@ -233,7 +216,7 @@ extension TeamReport {
                     state: last.state,
                     count: last.count,
                     kinds: byKind,
-                    streak: evaluator.streak(asOf: to, now: now, since: to.adding(days: -streakReach)),
+                    streak: evaluator.streak(asOf: to, now: now),
                     missesInARow: misses,
                     trend: Array(trend.suffix(4)),
                     days: days,
@@ -312,19 +295,5 @@ extension TeamReport {
         f.pipelineStart = rep.snapshots.last { $0.at <= windowStart }?.value
         f.pipelineNow = rep.snapshots.last { $0.at <= end }?.value
         return f
-    }
-}
-
-extension DayEvaluator {
-    /// The streak as of the end of `date` (or `now`, if earlier): consecutive workdays met up to `date`.
-    public func streak(asOf date: LocalDate, now: Date, since: LocalDate) -> Int {
-        var streak = 0
-        if calendar.isWorkday(date), count(on: date, loggedBy: now) >= rule.minimumActions { streak = 1 }
-        var day = calendar.previousWorkday(before: date)
-        while let d = day, d >= since, count(on: d, loggedBy: now) >= rule.minimumActions {
-            streak += 1
-            day = calendar.previousWorkday(before: d)
-        }
-        return streak
     }
 }

@@ -37,7 +37,7 @@ extension Engine {
 
     /// How far back a report reads: the streak's reach, and two alarm windows.
     static func historyStart(before date: LocalDate, config: Config) -> LocalDate {
-        date.adding(days: -max(TeamReport.streakReach, 2 * config.alarm.windowDays) - 2)
+        date.adding(days: -max(DayEvaluator.lookBackDays, 2 * config.alarm.windowDays) - 2)
     }
 
     /// The histories of `repIDs` for reports ending on or before `date`.
@@ -51,7 +51,7 @@ extension Engine {
         throws -> [Int64: RepHistory]
     {
         let since = Zone.utc.startOfDay(historyStart(before: date, config: config))
-        let (activities, snapshots, recorded) = try Store.histories(db, repIDs: repIDs, since: since)
+        let (activities, snapshots) = try Store.histories(db, repIDs: repIDs, since: since)
         var out: [Int64: RepHistory] = [:]
         for id in repIDs {
             guard let rep = roster.rep(id), let person = roster.people[id] else { continue }
@@ -60,7 +60,7 @@ extension Engine {
                 calendar: rep.calendar,
                 activities: activities[id] ?? [],
                 snapshots: snapshots[id] ?? [],
-                recorded: recorded[id] ?? []
+                firstDay: rep.firstDay
             )
         }
         return out
@@ -293,7 +293,7 @@ extension Engine {
         config: Config
     ) async throws -> TeamReport? {
         try await store.read { db in
-            let roster = try EngineRoster.load(db, config: config, since: from.adding(days: -3))
+            let roster = try EngineRoster.load(db, config: config, since: Self.historyStart(before: from, config: config))
             guard let manager = roster.people[managerID] else { return nil }
             let histories = try Self.histories(db, repIDs: repIDs, roster: roster, config: config, until: to)
             return TeamReport.build(

@@ -69,10 +69,16 @@ public struct Engine: Sendable {
         } + roster.managers.flatMap { managerEvents($0, config: config, in: range) }).sorted()
     }
 
-    /// Loads the roster as the engine needs it.
-    public func roster(config: Config, now: Date) async throws -> EngineRoster {
+    /// Loads the roster as the engine needs it, with time off as far back as a streak or a run
+    /// of misses looks; `firstDay` puts every rep's first day on record there (`simulate`).
+    public func roster(config: Config, now: Date, firstDay: LocalDate? = nil) async throws -> EngineRoster {
         try await store.read { db in
-            try EngineRoster.load(db, config: config, since: Zone.utc.localDate(of: now).adding(days: -3))
+            try EngineRoster.load(
+                db,
+                config: config,
+                since: Zone.utc.localDate(of: now).adding(days: -DayEvaluator.lookBackDays - 2),
+                firstDay: firstDay
+            )
         }
     }
 
@@ -96,7 +102,7 @@ public struct Engine: Sendable {
         return try await store.write { db in
             var decisions = Decisions()
             let counts = try Self.counts(db, for: kept, roster: roster, config: config, now: now)
-            var verdicts = try Self.priorVerdicts(db, for: kept, roster: roster, config: config)
+            let judged = try Self.priorDays(db, for: kept, roster: roster, config: config)
             for event in kept {
                 guard let rep = roster.rep(event.repID), let count = counts[DayKey(rep: event.repID, date: event.date)] else {
                     continue
@@ -109,13 +115,10 @@ public struct Engine: Sendable {
                         sql: "INSERT OR IGNORE INTO verdict (person_id, date, verdict, decided_at) VALUES (?, ?, ?, ?)",
                         arguments: [rep.id, event.date.description, verdict.rawValue, Int64(now.timeIntervalSince1970)]
                     )
-                    if db.changesCount > 0 {
-                        verdicts[rep.id, default: [:]][event.date] = verdict
-                        decisions.verdicts.append((rep.handle, event.date, verdict))
-                    }
+                    if db.changesCount > 0 { decisions.verdicts.append((rep.handle, event.date, verdict)) }
                 case .step(let index):
                     let step = config.ladder[index]
-                    let misses = Ladder.missesBefore(event.date, calendar: rep.calendar, verdicts: verdicts[rep.id] ?? [:])
+                    let misses = judged[rep.id]?.missesBefore(event.date, now: now) ?? 0
                     guard Ladder.fires(step, count: count.byNow, minimum: config.rule.minimumActions, missesBefore: misses) else {
                         continue
                     }
@@ -240,14 +243,15 @@ public struct Engine: Sendable {
         return out
     }
 
-    /// Recorded verdicts of the reps whose events include an `after_misses` step.
-    static func priorVerdicts(
+    /// The day judgment of each rep whose events include an `after_misses` step, over the days
+    /// such a step looks back at: a run of misses is judged from the data, like every view.
+    static func priorDays(
         _ db: Database,
         for events: [DueEvent],
         roster: EngineRoster,
         config: Config
     ) throws
-        -> [Int64: [LocalDate: Verdict]]
+        -> [Int64: DayEvaluator]
     {
         let needing = Set(
             events.compactMap { e -> Int64? in
@@ -258,21 +262,12 @@ public struct Engine: Sendable {
         guard !needing.isEmpty, let earliest = events.map(\.date).min() else { return [:] }
         let longest = config.ladder.compactMap(\.afterMisses).max() ?? 1
         // Enough calendar days to cover `longest` workdays even across long holidays.
-        let since = earliest.adding(days: -(longest * 7 + 31))
-        var out: [Int64: [LocalDate: Verdict]] = [:]
-        let ids = Array(needing)
-        for chunk in stride(from: 0, to: ids.count, by: 5000).map({ Array(ids[$0..<min($0 + 5000, ids.count)]) }) {
-            var arguments: StatementArguments = [since.description]
-            arguments += StatementArguments(chunk)
-            for row in try Row.fetchAll(
-                db,
-                sql: "SELECT person_id, date, verdict FROM verdict WHERE date >= ? AND person_id IN (\(databaseQuestionMarks(count: chunk.count)))",
-                arguments: arguments
-            ) {
-                if let d = LocalDate(row["date"] as String), let v = Verdict(rawValue: row["verdict"]) {
-                    out[row["person_id"], default: [:]][d] = v
-                }
-            }
+        let since = Zone.utc.startOfDay(earliest.adding(days: -(longest * 7 + 31)))
+        let times = try Store.countingTimes(db, repIDs: Array(needing), kinds: config.rule.countingKinds, since: since)
+        var out: [Int64: DayEvaluator] = [:]
+        for id in needing {
+            guard let rep = roster.rep(id) else { continue }
+            out[id] = DayEvaluator(calendar: rep.calendar, rule: config.rule, activities: times[id] ?? [], firstDay: rep.firstDay)
         }
         return out
     }

@@ -12,6 +12,8 @@ public struct EngineRoster: Sendable {
         public var id: Int64
         public var handle: String
         public var calendar: WorkCalendar
+        /// The first day on record (``DayEvaluator/firstDay``).
+        public var firstDay: LocalDate?
     }
 
     /// A person with at least one direct report whose role is `rep`: digests and take-stock steps.
@@ -42,8 +44,9 @@ public struct EngineRoster: Sendable {
         }
     }
 
-    /// Loads the roster with time off from `since` on.
-    public static func load(_ db: Database, config: Config, since: LocalDate) throws -> EngineRoster {
+    /// Loads the roster with time off from `since` on. Each rep's first day on record is the day
+    /// they joined, or `firstDay` for all (a simulation's `--from`).
+    public static func load(_ db: Database, config: Config, since: LocalDate, firstDay: LocalDate? = nil) throws -> EngineRoster {
         var timeOff: [Int64: [TimeOff]] = [:]
         for row in try Row.fetchAll(
             db,
@@ -72,7 +75,8 @@ public struct EngineRoster: Sendable {
                 zones[person.timezone] = zone
             }
             let calendar = config.workCalendar(for: person, timeOff: timeOff[id] ?? [], zone: zone)
-            reps.append(Rep(id: id, handle: person.handle, calendar: calendar))
+            let joined = firstDay ?? zone.localDate(of: stored.createdAt)
+            reps.append(Rep(id: id, handle: person.handle, calendar: calendar, firstDay: joined))
         }
         let index = Dictionary(uniqueKeysWithValues: reps.enumerated().map { ($0.element.id, $0.offset) })
         var directReps: [Int64: [Int64]] = [:]

@@ -60,7 +60,8 @@ public struct Simulation {
         try await store.forgetLadderState()
         let start = Zone.utc.startOfDay(from)
         let end = Zone.utc.startOfDay(to.adding(days: 1))
-        let roster = try await engine.roster(config: config, now: start)
+        // Days before --from have no verdict in a simulation (DESIGN.md): they end a run of misses.
+        let roster = try await engine.roster(config: config, now: start, firstDay: from)
         let events = Engine.events(roster: roster, config: config, in: start..<end.addingTimeInterval(1))
         let injections = try await prepare(activities, warn: warn)
         var next = 0

@@ -80,15 +80,14 @@ extension Handlers {
         let rep = try await subject(handle, context)
         let config = config.current
         let now = clock.now
-        let (evaluator, since) = try await evaluator(for: rep, config, now: now, days: days)
+        let evaluator = try await evaluator(for: rep, config, now: now, days: days)
         let zone = evaluator.calendar.zone
         let today = zone.localDate(of: now)
         let window = today.adding(days: -(days - 1))
         let activities = try await store.activities(rep: rep, in: zone.startOfDay(window)..<zone.startOfDay(today.adding(days: 2)))
         // Days before the rep joined were never theirs to meet: history starts when they did, or at
         // their first activity if it was back-dated before that.
-        let joined = zone.localDate(of: min(rep.createdAt, activities.last?.occurredAt ?? rep.createdAt))
-        let first = max(window, min(today, joined))
+        let first = max(window, min(today, evaluator.firstDay ?? window))
         let dayList = (0...first.days(to: today)).map { offset -> HistoryDay in
             let status = evaluator.status(of: first.adding(days: offset), now: now)
             return HistoryDay(date: status.date, count: status.count, state: status.state)
@@ -96,7 +95,7 @@ extension Handlers {
         return HistoryResponse(
             rep: rep.person.handle,
             timezone: zone.identifier,
-            streak: evaluator.streak(now: now, since: since),
+            streak: evaluator.streak(now: now),
             days: dayList,
             activities: activities
         )

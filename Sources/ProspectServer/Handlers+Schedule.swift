@@ -15,11 +15,11 @@ extension Handlers {
         if let text {
             date = try LocalDate.parse(text, for: "--date")
         }
-        let (evaluator, _) = try await evaluator(for: rep, config, now: now)
+        let evaluator = try await evaluator(for: rep, config, now: now)
         let calendar = evaluator.calendar
         let count = evaluator.count(on: date, loggedBy: now)
         let decided = try await store.decidedSteps(repID: rep.id, date: date)
-        let misses = Ladder.missesBefore(date, calendar: calendar, verdicts: try await store.verdicts(repID: rep.id, since: date.adding(days: -400)))
+        let misses = evaluator.missesBefore(date, now: now)
         let workday = calendar.isWorkday(date)
         let steps = config.ladder.map { step -> ScheduleResponse.Step in
             let at = Ladder.instant(of: step, on: date, calendar: calendar, rule: config.rule)

@@ -20,33 +20,33 @@ struct Handlers: Sendable {
     var limiter = TokenFailureLimiter()
 
     /// How far back the streak looks.
-    static let streakWindowDays = 400
 
     func calendar(for rep: StoredPerson, _ config: Config, since: LocalDate) async throws -> WorkCalendar {
         config.workCalendar(for: rep.person, timeOff: try await store.timeOff(repID: rep.id, since: since))
     }
 
-    /// The evaluator over the rep's counting activities of the last `days` days (at least the streak window).
-    func evaluator(for rep: StoredPerson, _ config: Config, now: Date, days: Int = 0) async throws -> (DayEvaluator, LocalDate) {
+    /// The day judgment over the rep's counting activities of the last `days` days (at least
+    /// as far as a streak looks back), from the day they joined.
+    func evaluator(for rep: StoredPerson, _ config: Config, now: Date, days: Int = 0) async throws -> DayEvaluator {
         let zone = config.zone(of: rep.person)
         let today = zone.localDate(of: now)
-        let since = today.adding(days: -max(days, Self.streakWindowDays))
+        let since = today.adding(days: -max(days, DayEvaluator.lookBackDays) - 1)
         let calendar = try await calendar(for: rep, config, since: since)
         let times = try await store.activityTimes(
             repID: rep.id,
             kinds: config.rule.countingKinds,
             in: zone.startOfDay(since)..<zone.startOfDay(today.adding(days: 2))
         )
-        return (DayEvaluator(calendar: calendar, rule: config.rule, activities: times), since)
+        return DayEvaluator(calendar: calendar, rule: config.rule, activities: times, firstDay: zone.localDate(of: rep.createdAt))
     }
 
     func status(of rep: StoredPerson, _ config: Config, now: Date) async throws -> StatusResponse {
-        let (evaluator, since) = try await evaluator(for: rep, config, now: now)
+        let evaluator = try await evaluator(for: rep, config, now: now)
         let today = evaluator.calendar.zone.localDate(of: now)
         return StatusResponse(
             rep: rep.person.handle,
             status: evaluator.status(of: today, now: now),
-            streak: evaluator.streak(now: now, since: since),
+            streak: evaluator.streak(now: now),
             timezone: evaluator.calendar.zone.identifier,
             now: now
         )

@@ -47,11 +47,10 @@ extension Store {
         repIDs: [Int64],
         since: Date
     ) throws
-        -> (activities: [Int64: [ActivityRecord]], snapshots: [Int64: [PipelineSnapshot]], recorded: [Int64: Set<LocalDate>])
+        -> (activities: [Int64: [ActivityRecord]], snapshots: [Int64: [PipelineSnapshot]])
     {
         var activities: [Int64: [ActivityRecord]] = [:]
         var snapshots: [Int64: [PipelineSnapshot]] = [:]
-        var recorded: [Int64: Set<LocalDate>] = [:]
         let ids = Array(Set(repIDs)).sorted()
         for chunk in stride(from: 0, to: ids.count, by: 2000).map({ Array(ids[$0..<min($0 + 2000, ids.count)]) }) {
             var arguments: StatementArguments = [seconds(since)]
@@ -69,15 +68,6 @@ extension Store {
                     ActivityRecord(kind: row[1], occurredAt: date(row[2]), loggedAt: date(row[3]), value: row[4])
                 )
             }
-            var verdictArguments: StatementArguments = [Zone.utc.localDate(of: since).adding(days: -1).description]
-            verdictArguments += StatementArguments(chunk)
-            for row in try Row.fetchAll(
-                db,
-                sql: "SELECT person_id, date FROM verdict WHERE date >= ? AND person_id IN (\(marks))",
-                arguments: verdictArguments
-            ) {
-                if let day = LocalDate(row[1] as String) { recorded[row[0], default: []].insert(day) }
-            }
             // The latest snapshot before `since` too: it is the pipeline at a window's start.
             var snapshotArguments = StatementArguments(chunk)
             snapshotArguments += [seconds(since)]
@@ -94,7 +84,32 @@ extension Store {
                 snapshots[row[0], default: []].append(PipelineSnapshot(at: date(row[1]), openDeals: row[2], value: row[3]))
             }
         }
-        return (activities, snapshots, recorded)
+        return (activities, snapshots)
+    }
+
+    /// The counting, non-deleted activities of many reps that occurred since `since`: one query
+    /// per chunk of reps (the engine's `after_misses`).
+    public static func countingTimes(_ db: Database, repIDs: [Int64], kinds: Set<String>, since: Date) throws -> [Int64: [ActivityTimes]] {
+        var out: [Int64: [ActivityTimes]] = [:]
+        let ids = Array(Set(repIDs)).sorted()
+        let kindList = kinds.sorted()
+        for chunk in stride(from: 0, to: ids.count, by: 2000).map({ Array(ids[$0..<min($0 + 2000, ids.count)]) }) {
+            var arguments: StatementArguments = [seconds(since)]
+            arguments += StatementArguments(chunk)
+            arguments += StatementArguments(kindList)
+            for row in try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT person_id, occurred_at, logged_at FROM activity
+                    WHERE occurred_at >= ? AND deleted_at IS NULL AND person_id IN (\(databaseQuestionMarks(count: chunk.count)))
+                      AND kind IN (\(databaseQuestionMarks(count: kindList.count)))
+                    """,
+                arguments: arguments
+            ) {
+                out[row[0], default: []].append(ActivityTimes(occurredAt: date(row[1]), loggedAt: date(row[2])))
+            }
+        }
+        return out
     }
 
     /// The latest snapshot of a rep, if any.

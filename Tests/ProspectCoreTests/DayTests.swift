@@ -92,24 +92,25 @@ func logged(_ occurred: String, _ logged: String? = nil) -> ActivityTimes {
     @Test func theStreakSkipsNonWorkdaysAndCountsLateDays() {
         // Thu 5, Fri 6 (late), [weekend], Mon 9 holiday, Tue 10: met; Wed 11 today, not yet met.
         let cal = calendar("UTC", holidays: [day("2026-03-09")])
-        let evaluator = DayEvaluator(
-            calendar: cal,
-            rule: rule,
-            activities: [
-                logged("2026-03-04T09:00:00Z"), logged("2026-03-05T09:00:00Z"),
-                logged("2026-03-06T12:00:00Z", "2026-03-10T09:00:00Z"), logged("2026-03-10T09:00:00Z"),
-            ]
-        )
-        #expect(evaluator.streak(now: utc("2026-03-11T12:00:00Z"), since: day("2026-01-01")) == 4)
-        #expect(evaluator.streak(now: utc("2026-03-11T12:00:00Z"), since: day("2026-03-05")) == 3)
+        let activities = [
+            logged("2026-03-04T09:00:00Z"), logged("2026-03-05T09:00:00Z"),
+            logged("2026-03-06T12:00:00Z", "2026-03-10T09:00:00Z"), logged("2026-03-10T09:00:00Z"),
+        ]
+        let evaluator = DayEvaluator(calendar: cal, rule: rule, activities: activities, firstDay: day("2026-01-01"))
+        #expect(evaluator.streak(now: utc("2026-03-11T12:00:00Z")) == 4)
+        // Joined on Thursday: the streak looks back no further than the record's first day, which
+        // an action back-dated before joining moves back.
+        let joinedThursday = DayEvaluator(calendar: cal, rule: rule, activities: Array(activities.dropFirst()), firstDay: day("2026-03-05"))
+        #expect(joinedThursday.streak(now: utc("2026-03-11T12:00:00Z")) == 3)
+        #expect(DayEvaluator(calendar: cal, rule: rule, activities: activities, firstDay: day("2026-03-05")).firstDay == day("2026-03-04"))
         let todayToo = DayEvaluator(
             calendar: cal,
             rule: rule,
             activities: [logged("2026-03-10T09:00:00Z"), logged("2026-03-11T09:00:00Z")]
         )
-        #expect(todayToo.streak(now: utc("2026-03-11T12:00:00Z"), since: day("2026-01-01")) == 2)
+        #expect(todayToo.streak(now: utc("2026-03-11T12:00:00Z")) == 2)
         let broken = DayEvaluator(calendar: cal, rule: rule, activities: [logged("2026-03-05T09:00:00Z")])
-        #expect(broken.streak(now: utc("2026-03-11T12:00:00Z"), since: day("2026-01-01")) == 0)
+        #expect(broken.streak(now: utc("2026-03-11T12:00:00Z")) == 0)
     }
 
     @Test func aMinimumAboveOneNeedsThatMany() {

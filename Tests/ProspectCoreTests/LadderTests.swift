@@ -56,13 +56,20 @@ let skipLevel = LadderStep(name: "skip", at: .endOfDay, audience: .managersManag
     @Test func missesCountBackOverWorkdaysOnlyAndStopAtAGapInTheRecord() {
         // Thu 5 and Fri 6 missed, weekend, Mon 9 holiday, Tue 10 missed; today is Wed 11.
         let cal = calendar("UTC", holidays: [day("2026-03-09")])
-        let record: [LocalDate: Verdict] = [day("2026-03-05"): .missed, day("2026-03-06"): .missed, day("2026-03-10"): .missed]
-        #expect(Ladder.missesBefore(day("2026-03-11"), calendar: cal, verdicts: record) == 3)
-        // Wed 4 has no verdict (before the rep existed): the count ends there.
-        #expect(Ladder.missesBefore(day("2026-03-06"), calendar: cal, verdicts: record) == 1)
-        var late = record
-        late[day("2026-03-06")] = .metLate
-        #expect(Ladder.missesBefore(day("2026-03-11"), calendar: cal, verdicts: late) == 1)
+        let now = utc("2026-03-11T12:00:00Z")
+        let judged = DayEvaluator(calendar: cal, rule: rule, activities: [], firstDay: day("2026-03-05"))
+        #expect(judged.missesBefore(day("2026-03-11"), now: now) == 3)
+        // Wed 4 is before the record (the rep joined on Thu 5): the count ends there.
+        #expect(judged.missesBefore(day("2026-03-06"), now: now) == 1)
+        // Fri 6 mended within the grace (Tue 10 until 10:00) is met late, not missed.
+        let late = DayEvaluator(
+            calendar: cal,
+            rule: rule,
+            activities: [ActivityTimes(occurredAt: utc("2026-03-06T15:00:00Z"), loggedAt: utc("2026-03-10T09:00:00Z"))],
+            firstDay: day("2026-03-05")
+        )
+        #expect(late.status(of: day("2026-03-06"), now: now).state == .metLate)
+        #expect(late.missesBefore(day("2026-03-11"), now: now) == 1)
     }
 
     @Test(arguments: [

@@ -39,14 +39,14 @@ import FoundationXML
         func workdays(back days: Int) -> [LocalDate] {
             (0..<days).map { friday.adding(days: -$0) }.filter { calendar.isWorkday($0) }
         }
-        let recorded = Set((0..<60).map { friday.adding(days: -$0) })
+        let firstDay = friday.adding(days: -59)
         let dana = RepHistory(
             person: Person(handle: "dana", name: "Dana Doe", email: "dana@example.com", timezone: "UTC", manager: "carol"),
             calendar: calendar,
             activities: workdays(back: 40).flatMap { [ActivityRecord(kind: "call", occurredAt: at($0, 9), loggedAt: at($0, 9))] }
                 + [ActivityRecord(kind: "email", occurredAt: at(friday, 11), loggedAt: at(friday, 11))],
             snapshots: [],
-            recorded: recorded
+            firstDay: firstDay
         )
         let eli = RepHistory(
             person: Person(handle: "eli", name: "Eli Ek", email: "eli@example.com", timezone: "UTC", manager: "carol"),
@@ -62,7 +62,7 @@ import FoundationXML
                 PipelineSnapshot(at: at(friday.adding(days: -40), 12), openDeals: 12, value: 240_000),
                 PipelineSnapshot(at: at(friday.adding(days: -2), 12), openDeals: 7, value: 156_000),
             ],
-            recorded: recorded
+            firstDay: firstDay
         )
         let fay = RepHistory(
             person: Person(handle: "fay", name: "Fay Fox", email: "fay@example.com", timezone: "UTC", manager: "carol"),
@@ -71,7 +71,7 @@ import FoundationXML
                 ActivityRecord(kind: "call", occurredAt: at($0, 16), loggedAt: at($0, 16))
             },
             snapshots: [],
-            recorded: recorded
+            firstDay: firstDay
         )
         let carol = Person(handle: "carol", name: "Carol Manager", email: "carol@example.com", timezone: "UTC", role: .manager)
         return TeamReport.build(
