@@ -97,6 +97,32 @@ public struct SalesTrapFigures: Codable, Hashable, Sendable {
         return (now - start) / start
     }
 
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case closingCount = "closing_count"
+        case closingCountBefore = "closing_count_before"
+        case closingValue = "closing_value"
+        case closingValueBefore = "closing_value_before"
+        case pipelineStart = "pipeline_start"
+        case pipelineNow = "pipeline_now"
+        case prospecting
+        case prospectingBefore = "prospecting_before"
+    }
+
+    /// Reads the snake_case keys, and the camelCase ones of outbox rows decided before them.
+    public init(from decoder: any Decoder) throws {
+        let c = try LegacyKeys(decoder)
+        self.init(
+            closingCount: try c.value(CodingKeys.closingCount) ?? 0,
+            closingCountBefore: try c.value(CodingKeys.closingCountBefore) ?? 0,
+            closingValue: try c.value(CodingKeys.closingValue) ?? 0,
+            closingValueBefore: try c.value(CodingKeys.closingValueBefore) ?? 0,
+            pipelineStart: try c.value(CodingKeys.pipelineStart),
+            pipelineNow: try c.value(CodingKeys.pipelineNow),
+            prospecting: try c.value(CodingKeys.prospecting) ?? 0,
+            prospectingBefore: try c.value(CodingKeys.prospectingBefore) ?? 0
+        )
+    }
+
     /// Prospecting's change against the window before, when there was any before.
     public var prospectingChange: Double? {
         prospectingBefore > 0 ? Double(prospecting - prospectingBefore) / Double(prospectingBefore) : nil
@@ -109,6 +135,27 @@ public struct SalesTrapAlarm: Codable, Hashable, Sendable {
     /// Why it was raised: `pipeline`, `prospecting`, or both.
     public var reasons: [String]
     public var windowDays: Int
+
+    enum CodingKeys: String, CodingKey {
+        case figures, reasons
+        case windowDays = "window_days"
+    }
+
+    public init(figures: SalesTrapFigures, reasons: [String], windowDays: Int) {
+        self.figures = figures
+        self.reasons = reasons
+        self.windowDays = windowDays
+    }
+
+    /// Reads `window_days`, and `windowDays` of outbox rows decided before it.
+    public init(from decoder: any Decoder) throws {
+        let c = try LegacyKeys(decoder)
+        self.init(
+            figures: try c.value(CodingKeys.figures) ?? SalesTrapFigures(),
+            reasons: try c.value(CodingKeys.reasons) ?? [],
+            windowDays: try c.value(CodingKeys.windowDays) ?? 28
+        )
+    }
 
     /// DESIGN.md: over the trailing window versus the one before it, closing (count or value) is
     /// not lower while the pipeline value fell by `pipelineDrop` or more, or prospecting actions
@@ -149,5 +196,38 @@ public struct SalesTrapAlarm: Codable, Hashable, Sendable {
         }
         let fraction = abs(cents) % 100
         return (cents < 0 ? "-" : "") + digits + grouped + (fraction == 0 ? "" : "." + (fraction < 10 ? "0" : "") + String(fraction))
+    }
+}
+
+/// A keyed container read by snake_case name, falling back to the camelCase name the same key
+/// had before (`closing_count`, then `closingCount`).
+struct LegacyKeys {
+    struct Key: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    let container: KeyedDecodingContainer<Key>
+
+    init(_ decoder: any Decoder) throws { container = try decoder.container(keyedBy: Key.self) }
+
+    func value<T: Decodable, K: CodingKey>(_ key: K) throws -> T? {
+        let snake = key.stringValue
+        var camel = ""
+        var upper = false
+        for character in snake {
+            if character == "_" {
+                upper = true
+            } else {
+                camel += upper ? character.uppercased() : String(character)
+                upper = false
+            }
+        }
+        for name in [snake, camel] {
+            if let value = try container.decodeIfPresent(T.self, forKey: Key(stringValue: name)) { return value }
+        }
+        return nil
     }
 }
