@@ -18,7 +18,7 @@ public enum API {
     }
 
     /// Where a local daemon listens unless told otherwise.
-    public static let defaultSocket = "/run/prospectd/prospectd.sock"
+    public static let defaultSocket = Build.defaultSocket
 }
 
 /// The body of every 4xx and 5xx answer.

@@ -38,17 +38,7 @@ enum Format {
         return z.localTime(of: date).description
     }
 
-    static func weekdayName(_ date: LocalDate) -> String {
-        switch date.weekday {
-        case .mon: "Monday"
-        case .tue: "Tuesday"
-        case .wed: "Wednesday"
-        case .thu: "Thursday"
-        case .fri: "Friday"
-        case .sat: "Saturday"
-        case .sun: "Sunday"
-        }
-    }
+    static func weekdayName(_ date: LocalDate) -> String { date.weekday.name }
 
     static func plural(_ n: Int, _ word: String) -> String { "\(n) \(word)\(n == 1 ? "" : "s")" }
 
@@ -122,7 +112,7 @@ enum Format {
     /// A calendar heatmap, one row per weekday, one column per week, oldest week first.
     static func heatmap(_ days: [HistoryDay], style: Style) -> [String] {
         guard let first = days.first else { return [] }
-        let start = first.date.adding(days: -(Weekday.allCases.firstIndex(of: first.date.weekday)!))
+        let start = first.date.weekStart
         let weeks = (start.days(to: days.last!.date) / 7) + 1
         let byDate = Dictionary(uniqueKeysWithValues: days.map { ($0.date, $0) })
         var lines: [String] = []

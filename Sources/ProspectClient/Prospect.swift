@@ -13,7 +13,7 @@ public struct Prospect: AsyncParsableCommand {
             The rule: at least one pipeline-building action (a cold call, an email to a prospect or a lost deal,
             a referral ask, a call to an inbound lead, qualifying an opportunity) before the end of every workday.
             """,
-        version: "0.1.0",
+        version: Build.version,
         subcommands: [
             Log.self, Status.self, History.self, Undo.self, Away.self, Kinds.self, Schedule.self, Team.self, Report.self,
             Pipeline.self, Admin.self,

@@ -49,7 +49,7 @@ public struct DaemonSettings: Sendable, Equatable {
     public var connectionsPerPeer: Int = 64
 
     public static let defaultDatabase = "/var/lib/prospectd/prospectd.sqlite"
-    public static let defaultSocket = "/run/prospectd/prospectd.sock"
+    public static let defaultSocket = Build.defaultSocket
 
     /// The lock file a running daemon holds beside its database (`flock`, with its PID inside).
     public var databaseLock: String { database + ".lock" }

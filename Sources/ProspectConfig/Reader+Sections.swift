@@ -169,6 +169,9 @@ extension Reader {
             if name == nil, t["name"] == nil { fail("\(path).name", "missing: every step needs a name") }
             if let name {
                 if !seen.insert(name).inserted { fail("\(path).name", "step name '\(name)' is used twice; names must be unique") }
+                if name.isEmpty || name.contains(":") || name.count > 64 {
+                    fail("\(path).name", "'\(name)' is not a step name; use 1-64 characters without ':' (reserved for digests and alarms)")
+                }
             }
             var at: LadderStep.At? = nil
             if let text = string(t, "at", path) {

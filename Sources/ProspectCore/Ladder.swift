@@ -149,3 +149,46 @@ public enum Ladder {
         return true
     }
 }
+
+/// What an outbox row is about, and so its part of the outbox's unique key (rep or manager,
+/// date, key, channel). Ladder steps are keyed by their names, which cannot contain `:`; digests
+/// and alarms by `digest:daily`, `digest:weekly` and `alarm:sales-trap`, so no step name can make
+/// a step share a key, a template or a check with them.
+public enum OutboxSubject: Hashable, Sendable {
+    /// A ladder step, by name (take-stock steps too).
+    case step(String)
+    /// A daily or weekly digest: `daily` or `weekly`.
+    case digest(String)
+    /// The sales-trap alarm as its own message.
+    case salesTrap
+
+    /// The stored key.
+    public var key: String {
+        switch self {
+        case .step(let name): name
+        case .digest(let kind): "digest:\(kind)"
+        case .salesTrap: "alarm:sales-trap"
+        }
+    }
+
+    /// The name people read (`simulate`, logs, `PROSPECT_STEP`): the step's name, `daily`,
+    /// `weekly` or `sales-trap`.
+    public var name: String {
+        switch self {
+        case .step(let name): name
+        case .digest(let kind): kind
+        case .salesTrap: "sales-trap"
+        }
+    }
+
+    /// Reads a stored key.
+    public init(key: String) {
+        if key == "alarm:sales-trap" {
+            self = .salesTrap
+        } else if key.hasPrefix("digest:") {
+            self = .digest(String(key.dropFirst("digest:".count)))
+        } else {
+            self = .step(key)
+        }
+    }
+}

@@ -51,6 +51,9 @@ public struct LocalDate: Hashable, Comparable, Sendable, CustomStringConvertible
         throw UserError("\(option) '\(shown(text, 20))' is not a date; use YYYY-MM-DD")
     }
 
+    /// The Monday of this date's week (weeks run Monday to Sunday).
+    public var weekStart: LocalDate { adding(days: -weekday.index) }
+
     /// The first day of this date's month.
     public var firstOfMonth: LocalDate { adding(days: 1 - day) }
 
@@ -168,8 +171,22 @@ public struct LocalTime: Hashable, Comparable, Sendable, CustomStringConvertible
 public enum Weekday: String, CaseIterable, Codable, Sendable, Comparable {
     case mon, tue, wed, thu, fri, sat, sun
 
-    public static func < (a: Weekday, b: Weekday) -> Bool {
-        allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
+    public static func < (a: Weekday, b: Weekday) -> Bool { a.index < b.index }
+
+    /// The day's position in the week, Monday 0 to Sunday 6.
+    public var index: Int { Weekday.allCases.firstIndex(of: self) ?? 0 }
+
+    /// `Monday` … `Sunday`.
+    public var name: String {
+        switch self {
+        case .mon: "Monday"
+        case .tue: "Tuesday"
+        case .wed: "Wednesday"
+        case .thu: "Thursday"
+        case .fri: "Friday"
+        case .sat: "Saturday"
+        case .sun: "Sunday"
+        }
     }
 
     /// Monday to Friday, the default working week.

@@ -77,7 +77,7 @@ extension Engine {
         config: Config
     ) -> TeamReport? {
         guard let person = roster.people[manager.id] else { return nil }
-        let monday = date.adding(days: -(Weekday.allCases.firstIndex(of: date.weekday) ?? 0))
+        let monday = date.weekStart
         return TeamReport.build(
             kind: kind == .daily ? .daily : .weekly,
             manager: person,
@@ -131,7 +131,7 @@ extension Engine {
                     rep: nil,
                     recipient: (manager.id, manager.handle),
                     type: "digest",
-                    step: kind.rawValue,
+                    subject: .digest(kind.rawValue),
                     date: event.date,
                     dueAt: event.instant,
                     payload: payload,
@@ -184,7 +184,7 @@ extension Engine {
                     rep: manager.handle,
                     recipient: (recipientID, recipient.handle),
                     type: "escalation",
-                    step: step.name,
+                    subject: .step(step.name),
                     date: event.date,
                     dueAt: event.instant,
                     payload: notice.json(),
@@ -215,8 +215,8 @@ extension Engine {
             let windowStart = event.date.adding(days: -(config.alarm.windowDays - 1))
             let recent = try Bool.fetchOne(
                 db,
-                sql: "SELECT 1 FROM outbox WHERE person_id = ? AND step = 'sales-trap' AND date >= ? LIMIT 1",
-                arguments: [repID, windowStart.description]
+                sql: "SELECT 1 FROM outbox WHERE person_id = ? AND step = ? AND date >= ? LIMIT 1",
+                arguments: [repID, OutboxSubject.salesTrap.key, windowStart.description]
             )
             guard recent != true else { continue }
             let payload = AlarmPayload(
@@ -234,7 +234,7 @@ extension Engine {
                 rep: line.handle,
                 recipient: (manager.id, manager.handle),
                 type: "escalation",
-                step: "sales-trap",
+                subject: .salesTrap,
                 date: event.date,
                 dueAt: event.instant,
                 payload: payload,
@@ -253,7 +253,7 @@ extension Engine {
         rep: String?,
         recipient: (id: Int64, handle: String),
         type: String,
-        step: String,
+        subject: OutboxSubject,
         date: LocalDate,
         dueAt: Date,
         payload: String,
@@ -269,13 +269,13 @@ extension Engine {
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
-                    personID, date.description, step, channel, recipient.id, type, Int64(dueAt.timeIntervalSince1970), payload,
+                    personID, date.description, subject.key, channel, recipient.id, type, Int64(dueAt.timeIntervalSince1970), payload,
                     "msg_" + UUID().uuidString.lowercased(), Int64(now.timeIntervalSince1970), Int64(now.timeIntervalSince1970),
                 ]
             )
             guard db.changesCount > 0 else { continue }
             decisions.deliveries.append(
-                Delivery(at: dueAt, localDate: date, type: type, step: step, rep: rep, recipient: recipient.handle, channel: channel)
+                Delivery(at: dueAt, localDate: date, type: type, step: subject.name, rep: rep, recipient: recipient.handle, channel: channel)
             )
         }
     }

@@ -144,7 +144,7 @@ public struct Engine: Sendable {
                         rep: rep.handle,
                         recipient: (recipientID, recipient.handle),
                         type: step.deliveryType,
-                        step: step.name,
+                        subject: .step(step.name),
                         date: event.date,
                         dueAt: event.instant,
                         payload: payload,

@@ -49,11 +49,8 @@ public enum MessageVariables {
 
     /// `Friday 27 November`
     public static func dayName(_ date: LocalDate) -> String {
-        let weekdays = [
-            "mon": "Monday", "tue": "Tuesday", "wed": "Wednesday", "thu": "Thursday", "fri": "Friday", "sat": "Saturday", "sun": "Sunday",
-        ]
         let months = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"]
-        return "\(weekdays[date.weekday.rawValue] ?? "") \(date.day) \(months[date.month - 1])"
+        return "\(date.weekday.name) \(date.day) \(months[date.month - 1])"
     }
 
     static func firstName(_ name: String) -> String {

@@ -7,7 +7,9 @@ public struct OutboxRow: Sendable, Hashable {
     public var id: Int64
     public var rep: String
     public var date: LocalDate
-    public var step: String
+    /// The step's name as people read it (`daily` for a digest); `subject` is what it is.
+    public var step: String { subject.name }
+    public var subject: OutboxSubject
     public var channel: String
     public var recipient: Person
     public var type: String
@@ -48,7 +50,7 @@ extension Store {
                     rep: row["rep_handle"],
                     // A date that does not read (a hand-edited row) must not stop the worker.
                     date: LocalDate(row["date"] as String) ?? LocalDate(dayNumber: 0),
-                    step: row["step"],
+                    subject: OutboxSubject(key: row["step"]),
                     channel: row["channel"],
                     recipient: Self.decodePerson(row).person,
                     type: row["type"],

@@ -144,7 +144,7 @@ extension Store {
                     errors.append("line \(row.line): manager '\(manager)' is neither in the file nor on the roster")
                 }
             }
-            guard errors.isEmpty else { throw RosterImportError(problems: errors) }
+            guard errors.isEmpty else { throw ValidationProblems(errors) }
             var created = 0
             var updated = 0
             var unchanged = 0
@@ -158,7 +158,7 @@ extension Store {
                 do {
                     try Self.upsert(db, person, existing: existing, now: now)
                 } catch let error as UserError {
-                    throw RosterImportError(problems: ["line \(row.line): \(error.message)"])
+                    throw ValidationProblems(["line \(row.line): \(error.message)"])
                 }
             }
             for row in rows {
@@ -172,7 +172,7 @@ extension Store {
                 )
             }
             do { try Self.checkNoCycle(db) } catch let error as UserError {
-                throw RosterImportError(problems: [error.message])
+                throw ValidationProblems([error.message])
             }
             for row in rows {
                 var expected = row.person
@@ -273,11 +273,4 @@ extension Store {
             arguments: [Int64(now.timeIntervalSince1970), actor, action, subject, detail]
         )
     }
-}
-
-/// Every problem found in a roster import; nothing was written.
-public struct RosterImportError: Error, Sendable {
-    public var problems: [String]
-
-    public init(problems: [String]) { self.problems = problems }
 }

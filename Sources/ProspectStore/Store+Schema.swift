@@ -148,6 +148,15 @@ extension Store {
                     """
             )
         }
+        migrator.registerMigration("v5-outbox-subjects") { db in
+            // Digests and alarms get keys no ladder step name can take (names cannot hold ':').
+            try db.execute(
+                sql: """
+                    UPDATE outbox SET step = 'digest:' || step WHERE type = 'digest' AND step NOT LIKE 'digest:%';
+                    UPDATE outbox SET step = 'alarm:sales-trap' WHERE step = 'sales-trap' AND payload LIKE '%"summary"%';
+                    """
+            )
+        }
         return migrator
     }
 }

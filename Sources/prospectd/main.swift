@@ -10,7 +10,7 @@ import ProspectServer
 import ProspectStore
 
 /// The version `prospectd version` and `prospect --version` report.
-let prospectdVersion = "0.1.0"
+let prospectdVersion = Build.version
 
 @main
 struct Prospectd: AsyncParsableCommand {

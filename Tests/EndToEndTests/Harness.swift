@@ -64,7 +64,7 @@ func run(_ executable: String, _ arguments: [String], environment: [String: Stri
     )
 }
 
-/// A helper script of `scripts/` (a receiver), started with python3; stop it with SIGTERM.
+/// A test server of `Tests/Fixtures/`, started with python3; stop it with SIGTERM.
 func startPython(_ arguments: [String]) throws -> Process {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
@@ -83,10 +83,10 @@ func poll(timeout: TimeInterval, _ failure: @autoclosure () -> String, until don
     throw HarnessError(failure())
 }
 
-/// A file of `scripts/`.
-func script(_ name: String) -> String {
-    URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("scripts/\(name)").path
+/// A test server of `Tests/Fixtures/` (the SMTP and webhook receivers).
+func fixture(_ name: String) -> String {
+    URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Fixtures/\(name)").path
 }
 
 /// Polls until a process has gone (`waitUntilExit` can hang in corelibs Foundation).

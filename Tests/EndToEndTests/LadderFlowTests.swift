@@ -5,7 +5,7 @@ import Testing
 import Glibc
 #endif
 
-/// The webhook receiver of `scripts/webhook-receiver.py`, as a process.
+/// The webhook receiver of `Tests/Fixtures/webhook-receiver.py`, as a process.
 final class Receiver {
     let port: Int
     let log: String
@@ -17,7 +17,7 @@ final class Receiver {
     }
 
     func start(secretFile: String, failUntil: Date? = nil) throws {
-        var arguments = [script("webhook-receiver.py"), String(port), secretFile, log]
+        var arguments = [fixture("webhook-receiver.py"), String(port), secretFile, log]
         if let failUntil { arguments += ["--fail-until", String(failUntil.timeIntervalSince1970)] }
         self.process = try startPython(arguments)
         // Wait until it accepts connections.

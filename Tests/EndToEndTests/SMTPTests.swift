@@ -6,7 +6,7 @@ import Testing
 import Glibc
 #endif
 
-/// `scripts/smtp-receiver.py` (aiosmtpd) as a process: a real SMTP server on loopback.
+/// `Tests/Fixtures/smtp-receiver.py` (aiosmtpd) as a process: a real SMTP server on loopback.
 final class SMTPReceiver {
     let out: String
     let port: Int
@@ -25,7 +25,7 @@ final class SMTPReceiver {
         let name = "smtp-\(UUID().uuidString.prefix(6))"
         out = folder.appendingPathComponent("\(name).jsonl").path
         let portFile = folder.appendingPathComponent("\(name).port").path
-        var arguments = [script("smtp-receiver.py"), "--out", out, "--port-file", portFile, "--security", security]
+        var arguments = [fixture("smtp-receiver.py"), "--out", out, "--port-file", portFile, "--security", security]
         if let certificate { arguments += ["--cert", certificate.cert, "--key", certificate.key] }
         if let auth { arguments += ["--auth", auth] }
         if let refuse { arguments += ["--refuse", refuse] }

@@ -25,6 +25,16 @@ let minimal = """
     """
 
 @Suite struct ConfigTests {
+    @Test func stepNamesCannotTakeTheKeysOfDigestsAndAlarms() {
+        let text = minimal + "\n[[ladder]]\nname = \"digest:daily\"\nat = \"14:00\"\nchannels = [\"log\"]\n[channels.log]\ntype = \"log\"\n"
+        #expect(
+            errors(text) == [
+                "test.toml:6: ladder[0].name: 'digest:daily' is not a step name; use 1-64 characters without ':' (reserved for digests and alarms)"
+            ]
+        )
+        #expect(errors(text.replacingOccurrences(of: "digest:daily", with: "daily")) == [])
+    }
+
     @Test func theShippedExamplePasses() throws {
         let config = try ConfigLoader.load(path: repoRoot.appendingPathComponent("config/prospectd.toml").path)
         #expect(config.rule.timezone.identifier == "Europe/Copenhagen")

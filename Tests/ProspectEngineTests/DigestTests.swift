@@ -39,6 +39,30 @@ import Testing
         )
     }
 
+    /// A ladder step named like a digest shared its outbox key (person, date, step, channel)
+    /// with the digest of a rep who also leads reps: one of the two was never sent.
+    @Test func aStepNamedLikeADigestDoesNotHideIt() async throws {
+        let scenario = try await Scenario(
+            ladder: digest + """
+
+                [[ladder]]
+                name = "daily"
+                at = "18:00"
+                channels = ["log"]
+                """,
+            people: [rep("lead", "UTC"), rep("ann", "UTC", manager: "lead")]
+        )
+        let lines = try await scenario.simulate("2026-03-09", "2026-03-09")
+        #expect(
+            lines.sorted() == [
+                "2026-03-09T18:00:00Z 2026-03-09 digest daily - lead log",
+                "2026-03-09T18:00:00Z 2026-03-09 reminder daily ann ann log",
+                "2026-03-09T18:00:00Z 2026-03-09 reminder daily lead lead log",
+            ],
+            "\(lines)"
+        )
+    }
+
     @Test func aTakeStockStepEscalatesOnlyWhenTheManagerHasNotAcknowledged() async throws {
         let scenario = try await Scenario(
             ladder: """

@@ -24,8 +24,8 @@ import Testing
         #expect(body.error == "internal error; see the daemon's log" && !body.error.contains("hunter2"))
     }
 
-    @Test func aRosterImportErrorListsEveryProblem() {
-        let (code, body) = ErrorMiddleware.describe(RosterImportError(problems: ["line 2: a", "line 3: b"]))
+    @Test func everyProblemOfAnImportIsListed() {
+        let (code, body) = ErrorMiddleware.describe(ValidationProblems(["line 2: a", "line 3: b"]))
         #expect(code.code == 400 && body.error == "line 2: a\nline 3: b")
     }
 }

@@ -149,7 +149,7 @@ func rows(_ people: [Person]) -> [RosterCSV.Row] {
         try await withTemporaryStore { store, _ in
             _ = try await store.addPerson(person("carol", role: .manager), actor: "t", now: now)
             // The second row names a manager nobody knows: nothing at all may be written.
-            await #expect(throws: RosterImportError.self) {
+            await #expect(throws: ValidationProblems.self) {
                 _ = try await store.importRoster(rows([person("alice", manager: "carol"), person("bob", manager: "nobody")]), actor: "t", now: now)
             }
             #expect(try await store.people().map(\.handle) == ["carol"])

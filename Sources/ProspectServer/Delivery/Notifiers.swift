@@ -77,7 +77,7 @@ struct Outgoing: Sendable {
                 )
             }
         }
-        if row.step == "sales-trap", let alarm = AlarmPayload.decode(row.payload) {
+        if row.subject == .salesTrap, let alarm = AlarmPayload.decode(row.payload) {
             return outgoing(.salesTrap, DigestVariables.of(alarm, recipient: row.recipient, channel: row.channel))
         }
         return Notice.decode(row.payload).map {

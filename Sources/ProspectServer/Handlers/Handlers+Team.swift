@@ -48,7 +48,7 @@ extension Handlers {
         let end: LocalDate
         switch period {
         case "week":
-            from = day.adding(days: -(Weekday.allCases.firstIndex(of: day.weekday) ?? 0))
+            from = day.weekStart
             end = from.adding(days: 6)
         case "month":
             from = day.firstOfMonth
@@ -130,7 +130,7 @@ extension Handlers {
         let records: [CSV.Record]
         switch CSV.parse(csv) {
         case .success(let r): records = r
-        case .failure(let e): throw RosterImportError(problems: ["line \(e.line): malformed CSV: \(e.message)"])
+        case .failure(let e): throw ValidationProblems(["line \(e.line): malformed CSV: \(e.message)"])
         }
         guard let header = records.first else { throw UserError("the file is empty; expected the header rep,kind,at,note,value") }
         let names = header.fields.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
@@ -188,7 +188,7 @@ extension Handlers {
                 )
             )
         }
-        guard problems.isEmpty else { throw RosterImportError(problems: problems) }
+        guard problems.isEmpty else { throw ValidationProblems(problems) }
         let added = try await store.importActivities(rows, actor: identity.actor, now: now)
         defer { replan.ring() }
         return ImportResponse(rows: rows.count, added: added, alreadyPresent: rows.count - added, reps: Set(rows.map(\.personID)).count)

@@ -86,7 +86,7 @@ extension Handlers {
         let rows: [RosterCSV.Row]
         switch RosterCSV.parse(csv) {
         case .success(let r): rows = r
-        case .failure(let problems): throw RosterImportError(problems: problems.problems)
+        case .failure(let problems): throw problems
         }
         var problems: [String] = []
         for row in rows {
@@ -97,7 +97,7 @@ extension Handlers {
         ) {
             problems.append("managers form a cycle (\(cycle.joined(separator: " -> "))); every chain must end at someone without a manager")
         }
-        guard problems.isEmpty else { throw RosterImportError(problems: problems) }
+        guard problems.isEmpty else { throw ValidationProblems(problems) }
         let result = try await store.importRoster(rows, actor: identity.actor, now: clock.now)
         replan.ring()
         return RosterImportResponse(created: result.created, updated: result.updated, unchanged: result.unchanged)

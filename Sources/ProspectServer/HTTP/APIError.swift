@@ -38,7 +38,7 @@ struct ErrorMiddleware: RouterMiddleware {
             return (status, ErrorBody(error: error.message, kind: error.kind.rawValue))
         case let error as StoreUnavailable:
             return (.serviceUnavailable, ErrorBody(error: error.reason, kind: "unavailable"))
-        case let error as RosterImportError:
+        case let error as ValidationProblems:
             return (.badRequest, ErrorBody(error: error.problems.joined(separator: "\n"), kind: "invalid"))
         case let error as HTTPError:
             let message = error.body ?? error.status.reasonPhrase
