@@ -150,6 +150,7 @@ let package = Package(
             dependencies: [
                 "ProspectServer", "ProspectConfig", "ProspectStore", .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

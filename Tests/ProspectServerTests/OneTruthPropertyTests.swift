@@ -1,0 +1,142 @@
+import AsyncHTTPClient
+import Foundation
+import Hummingbird
+import Logging
+import NIOEmbedded
+import ProspectConfig
+import ProspectCore
+import ProspectStore
+import Testing
+
+@testable import ProspectServer
+
+/// For random histories, calendars and moments, `status`, `history` and `team` say the same of
+/// every day: the three routes load their data in three ways (the rep's window, the report's
+/// histories, the engine's roster), and judge it with one `DayEvaluator`.
+@Suite struct OneTruthPropertyTests {
+    /// SplitMix64: the same cases on every run, a different history for every seed.
+    struct Random {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        mutating func int(_ range: ClosedRange<Int>) -> Int { range.lowerBound + Int(next() % UInt64(range.count)) }
+        mutating func chance(_ p: Double) -> Bool { Double(next() % 10_000) / 10_000 < p }
+    }
+
+    struct FixedClock: WallClock { var now: Date }
+
+    static let zones = ["UTC", "America/New_York", "Asia/Kolkata", "Australia/Lord_Howe", "Pacific/Kiritimati"]
+
+    @Test(arguments: 0..<24)
+    func statusHistoryAndTeamAgreeOnEveryDay(seed: Int) async throws {
+        var random = Random(state: UInt64(seed) &* 7919 &+ 17)
+        let zoneName = Self.zones[seed % Self.zones.count]
+        let zone = try #require(Zone(identifier: zoneName))
+        let start = LocalDate("2026-02-23")!.adding(days: random.int(0...10))
+        var holidays: [String] = []
+        for _ in 0..<random.int(0...3) { holidays.append("\"\(start.adding(days: random.int(0...45)))\"") }
+        let config = try ConfigLoader.parse(
+            """
+            [rule]
+            counting_kinds = ["call", "email"]
+            timezone = "UTC"
+            minimum_actions = \(random.int(1...2))
+            [kinds.call]
+            label = "Cold call"
+            [kinds.email]
+            label = "Email"
+            [kinds.won]
+            label = "Won"
+            category = "closing"
+            [calendars.default]
+            holidays = [\(holidays.joined(separator: ", "))]
+            """,
+            source: "property.toml"
+        )
+        var workdays = Set(Weekday.allCases.filter { _ in random.chance(0.75) })
+        if workdays.isEmpty { workdays = [.wed] }
+        let store = try Store.inMemory()
+        let joined = zone.instant(start, LocalTime(hour: 8, minute: 0)!)
+        _ = try await store.addPerson(
+            Person(handle: "carol", name: "Carol", email: "carol@example.com", timezone: "UTC", role: .manager),
+            actor: "test",
+            now: joined
+        )
+        _ = try await store.addPerson(
+            Person(handle: "ann", name: "Ann", email: "ann@example.com", timezone: zoneName, manager: "carol", workdays: workdays),
+            actor: "test",
+            now: joined
+        )
+        let ann = try #require(try await store.person(handle: "ann"))
+        for _ in 0..<random.int(0...2) {
+            let from = start.adding(days: random.int(-3...40))
+            try await store.addTimeOff(repID: ann.id, handle: "ann", TimeOff(from: from, to: from.adding(days: random.int(0...4))), actor: "t", now: joined)
+        }
+        let calendar = config.workCalendar(for: ann.person, timeOff: [])
+        var n = 0
+        for offset in -4...45 where random.chance(0.65) {
+            let day = start.adding(days: offset)
+            for _ in 0..<random.int(1...2) {
+                let occurred = zone.instant(day, LocalTime(hour: random.int(6...20), minute: random.int(0...59))!)
+                // On time, late within the grace, or much later (a CRM import of old work).
+                let deadline = calendar.deadline(of: day, rule: config.rule)
+                let logged: Date =
+                    random.chance(0.7)
+                    ? occurred : random.chance(0.6) ? deadline.addingTimeInterval(Double(random.int(60...40_000))) : occurred.addingTimeInterval(9 * 86_400)
+                n += 1
+                _ = try await store.logActivity(
+                    rep: ann,
+                    kind: random.chance(0.85) ? "call" : "won",
+                    note: nil,
+                    value: nil,
+                    occurredAt: occurred,
+                    loggedAt: max(logged, occurred),
+                    clientID: "property-\(seed)-\(n)"
+                )
+            }
+        }
+        let now = zone.instant(start.adding(days: random.int(20...44)), LocalTime(hour: random.int(0...23), minute: random.int(0...59))!)
+
+        let client = HTTPClient(eventLoopGroupProvider: .singleton)
+        let handlers = Handlers(
+            store: store,
+            config: ConfigBox(config),
+            clock: FixedClock(now: now),
+            logger: Logger(label: "test"),
+            replan: Doorbell(),
+            channels: ChannelKit(client: client, logger: Logger(label: "test"), environment: [:])
+        )
+        var context = AppContext(source: ApplicationRequestContextSource(channel: EmbeddedChannel(), logger: Logger(label: "test")))
+        context.identity = Identity(person: nil, admin: true, actor: "test")
+
+        let status = try await handlers.status(of: ann, config, now: now)
+        let history = try await handlers.history(rep: "ann", days: 60, context)
+        let historyStates = Dictionary(uniqueKeysWithValues: history.days.map { ($0.date, $0.state) })
+        let today = zone.localDate(of: now)
+        #expect(history.streak == status.streak, "seed \(seed)")
+        #expect(historyStates[today] == status.state, "seed \(seed)")
+
+        // The team on several days, each compared cell by cell with history.
+        let managerToday = Zone.utc.localDate(of: now)
+        for back in [0, 1, 3, 8, 15] {
+            let date = managerToday.adding(days: -back)
+            let team = try await handlers.team(managerHandle: "carol", date: date.description, context)
+            let line = try #require(team.reps.first)
+            for cell in line.days {
+                if let state = historyStates[cell.date] {
+                    #expect(cell.state == state, "seed \(seed), \(zoneName), team --date \(date), day \(cell.date)")
+                }
+            }
+            if date == today {
+                #expect(line.streak == status.streak, "seed \(seed): team streak on \(date)")
+                #expect(line.state == status.state, "seed \(seed)")
+            }
+        }
+        try await client.shutdown()
+    }
+}
