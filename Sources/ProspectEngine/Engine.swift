@@ -164,6 +164,52 @@ public struct Engine: Sendable {
         }
     }
 
+    /// Records the verdict of every past workday since each rep's first day on record (at most
+    /// ``DayEvaluator/lookBackDays``) that has none — days the daemon was down for, or ran
+    /// without deciding — as the one judgment says, and sends nothing. Writes one short
+    /// transaction per chunk of reps. Returns how many it recorded.
+    public func recordMissedVerdicts(config: Config, now: Date) async throws -> Int {
+        let roster = try await roster(config: config, now: now)
+        let since = Zone.utc.localDate(of: now).adding(days: -DayEvaluator.lookBackDays)
+        var recorded = 0
+        for chunk in stride(from: 0, to: roster.reps.count, by: 2000).map({ Array(roster.reps[$0..<min($0 + 2000, roster.reps.count)]) }) {
+            recorded += try await store.write { db in
+                let ids = chunk.map(\.id)
+                let known = try Store.verdictDates(db, repIDs: ids, since: since.adding(days: -1))
+                let times = try Store.countingTimes(
+                    db,
+                    repIDs: ids,
+                    kinds: config.rule.countingKinds,
+                    since: Zone.utc.startOfDay(since.adding(days: -2))
+                )
+                var added = 0
+                for rep in chunk {
+                    let judged = DayEvaluator(calendar: rep.calendar, rule: config.rule, activities: times[rep.id] ?? [], firstDay: rep.firstDay)
+                    var day = max(since, judged.firstDay ?? since)
+                    let today = rep.calendar.zone.localDate(of: now)
+                    while day < today {
+                        defer { day = day.adding(days: 1) }
+                        guard rep.calendar.isWorkday(day), known[rep.id]?.contains(day) != true else { continue }
+                        let verdict: Verdict
+                        switch judged.status(of: day, now: now).state {
+                        case .met: verdict = .met
+                        case .metLate: verdict = .metLate
+                        case .missed: verdict = .missed
+                        case .pending, .off: continue
+                        }
+                        try db.execute(
+                            sql: "INSERT OR IGNORE INTO verdict (person_id, date, verdict, decided_at) VALUES (?, ?, ?, ?)",
+                            arguments: [rep.id, day.description, verdict.rawValue, Int64(now.timeIntervalSince1970)]
+                        )
+                        added += db.changesCount
+                    }
+                }
+                return added
+            }
+        }
+        return recorded
+    }
+
     /// Drops overdue reminders but the latest per rep and day, and those whose day has ended.
     static func catchUpFilter(_ events: [DueEvent], roster: EngineRoster, config: Config, now: Date) -> [DueEvent] {
         var latestLate: [DayKey: Date] = [:]

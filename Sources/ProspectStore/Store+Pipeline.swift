@@ -112,6 +112,24 @@ extension Store {
         return out
     }
 
+    /// The days of many reps that have a recorded verdict, from `since` on.
+    public static func verdictDates(_ db: Database, repIDs: [Int64], since: LocalDate) throws -> [Int64: Set<LocalDate>] {
+        var out: [Int64: Set<LocalDate>] = [:]
+        let ids = Array(Set(repIDs)).sorted()
+        for chunk in stride(from: 0, to: ids.count, by: 2000).map({ Array(ids[$0..<min($0 + 2000, ids.count)]) }) {
+            var arguments: StatementArguments = [since.description]
+            arguments += StatementArguments(chunk)
+            for row in try Row.fetchAll(
+                db,
+                sql: "SELECT person_id, date FROM verdict WHERE date >= ? AND person_id IN (\(databaseQuestionMarks(count: chunk.count)))",
+                arguments: arguments
+            ) {
+                if let day = LocalDate(row[1] as String) { out[row[0], default: []].insert(day) }
+            }
+        }
+        return out
+    }
+
     /// The latest snapshot of a rep, if any.
     public func latestPipeline(repID: Int64) async throws -> PipelineSnapshot? {
         try await read { db in

@@ -124,5 +124,11 @@ import Testing
         #expect((report["team"] as? [String: Any])?["workdays_in_period"] as? Int == 5, "\(report["team"] ?? "")")
         let history = try week.history(friday)
         for day in ["2026-03-09", "2026-03-10", "2026-03-11", "2026-03-12"] { #expect(history[day] == Self.cells(report)[day], "\(day)") }
+        // On start the daemon recorded the verdicts of the days it was down for, and sent nothing.
+        // (The calls came in after that start, so the record says what the daemon saw then.)
+        let verdicts = try run("/usr/bin/sqlite3", [week.daemon.database, "SELECT date || ' ' || verdict FROM verdict ORDER BY date"])
+        #expect(verdicts.lines == ["2026-03-09 missed", "2026-03-10 missed", "2026-03-11 missed", "2026-03-12 missed"], "\(verdicts)")
+        #expect(try run("/usr/bin/sqlite3", [week.daemon.database, "SELECT count(*) FROM outbox"]).lines == ["0"])
+        #expect(friday.log.contains("recorded the verdicts of days the daemon did not see end"), "\(friday.log)")
     }
 }

@@ -75,7 +75,13 @@ import Testing
         let ann = try #require(try await store.person(handle: "ann"))
         for _ in 0..<random.int(0...2) {
             let from = start.adding(days: random.int(-3...40))
-            try await store.addTimeOff(repID: ann.id, handle: "ann", TimeOff(from: from, to: from.adding(days: random.int(0...4))), actor: "t", now: joined)
+            try await store.addTimeOff(
+                repID: ann.id,
+                handle: "ann",
+                TimeOff(from: from, to: from.adding(days: random.int(0...4))),
+                actor: "t",
+                now: joined
+            )
         }
         let calendar = config.workCalendar(for: ann.person, timeOff: [])
         var n = 0
@@ -87,7 +93,8 @@ import Testing
                 let deadline = calendar.deadline(of: day, rule: config.rule)
                 let logged: Date =
                     random.chance(0.7)
-                    ? occurred : random.chance(0.6) ? deadline.addingTimeInterval(Double(random.int(60...40_000))) : occurred.addingTimeInterval(9 * 86_400)
+                    ? occurred
+                    : random.chance(0.6) ? deadline.addingTimeInterval(Double(random.int(60...40_000))) : occurred.addingTimeInterval(9 * 86_400)
                 n += 1
                 _ = try await store.logActivity(
                     rep: ann,

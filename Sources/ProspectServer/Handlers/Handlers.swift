@@ -19,7 +19,6 @@ struct Handlers: Sendable {
     /// Failed token attempts on TCP, per address.
     var limiter = TokenFailureLimiter()
 
-
     func calendar(for rep: StoredPerson, _ config: Config, since: LocalDate) async throws -> WorkCalendar {
         config.workCalendar(for: rep.person, timeOff: try await store.timeOff(repID: rep.id, since: since))
     }

@@ -37,6 +37,14 @@ struct LadderScheduler: Service {
             // A restart catches up on at most the last 24 hours; a clock set back never repeats a decision.
             var cursor = max(stored ?? .distantPast, start.addingTimeInterval(-Self.catchUpWindow))
             cursor = min(cursor, start)
+            do {
+                let recorded = try await engine.recordMissedVerdicts(config: config.current, now: start)
+                if recorded > 0 {
+                    logger.notice("recorded the verdicts of days the daemon did not see end", metadata: ["verdicts": "\(recorded)"])
+                }
+            } catch {
+                logger.error("cannot record the verdicts missed while down", metadata: ["error": "\(error)"])
+            }
             while !Task.isCancelled {
                 do {
                     cursor = try await pass(after: cursor, timer: timer)
@@ -53,10 +61,8 @@ struct LadderScheduler: Service {
     func pass(after cursor: Date, timer: WallTimer) async throws -> Date {
         let now = clock.now
         let config = config.current
-        guard !config.ladder.isEmpty else {
-            timer.disarm()
-            return max(cursor, now)
-        }
+        // Without a [[ladder]] the pass still runs: verdicts are recorded at each end of day, and
+        // digests go out.
         let roster = try await engine.roster(config: config, now: now)
         var newCursor = cursor
         if now > cursor {
