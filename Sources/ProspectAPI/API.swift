@@ -293,6 +293,22 @@ public struct RevokeResponse: Codable, Sendable {
     }
 }
 
+/// Where a ladder step stands on one day.
+public enum ScheduleState: String, Codable, Sendable, CaseIterable {
+    /// Decided: in the outbox.
+    case sent
+    /// It will be sent unless an action is logged first.
+    case willSend = "will-send"
+    /// The rule is met.
+    case notNeeded = "not-needed"
+    /// An `after_misses` step whose chain of missed days is too short.
+    case notYet = "not-yet"
+    /// Its time passed without it.
+    case skipped
+    /// Not a workday.
+    case off
+}
+
 /// `GET /v1/schedule`: a rep's ladder for one day.
 public struct ScheduleResponse: Codable, Sendable {
     /// One step on that day.
@@ -303,12 +319,10 @@ public struct ScheduleResponse: Codable, Sendable {
         /// The same, on the rep's wall clock.
         public var localTime: String
         public var audience: String
-        public var type: String
-        /// `sent`, `will-send`, `not-needed` (the rule is met), `skipped` (its time passed without it), or
-        /// `not-yet` (an `after_misses` step whose chain is too short).
-        public var state: String
+        public var type: DeliveryType
+        public var state: ScheduleState
 
-        public init(name: String, at: Date, localTime: String, audience: String, type: String, state: String) {
+        public init(name: String, at: Date, localTime: String, audience: String, type: DeliveryType, state: ScheduleState) {
             self.name = name
             self.at = at
             self.localTime = localTime

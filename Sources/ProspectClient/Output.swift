@@ -84,12 +84,12 @@ enum Format {
                 }
             let state =
                 switch step.state {
-                case "sent": "sent"
-                case "will-send": "will be sent unless an action is logged first"
-                case "not-needed": "not needed: the rule is met"
-                case "not-yet": "not today: the chain of missed days is too short"
-                case "skipped": "passed without being sent"
-                default: step.state
+                case .sent: "sent"
+                case .willSend: "will be sent unless an action is logged first"
+                case .notNeeded: "not needed: the rule is met"
+                case .notYet: "not today: the chain of missed days is too short"
+                case .skipped: "passed without being sent"
+                case .off: "off"
                 }
             lines.append("  \(step.localTime)  \(step.name.padding(toLength: width, withPad: " ", startingAt: 0))  \(who): \(state)")
         }

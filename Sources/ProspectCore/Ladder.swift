@@ -36,7 +36,7 @@ public struct LadderStep: Sendable, Hashable {
     }
 
     /// `reminder` when it goes to the rep, `escalation` otherwise (the contract's `type`).
-    public var deliveryType: String { audience == .rep ? "reminder" : "escalation" }
+    public var deliveryType: DeliveryType { audience == .rep ? .reminder : .escalation }
 }
 
 /// The verdict recorded at a workday's end.
@@ -191,4 +191,12 @@ public enum OutboxSubject: Hashable, Sendable {
             self = .step(key)
         }
     }
+}
+
+/// What a decided delivery is, as `simulate` prints it and the outbox stores it: a `reminder` to
+/// the rep, an `escalation` to someone above them (take-stock steps and alarms too), a `digest`.
+public enum DeliveryType: String, Codable, Sendable, CaseIterable, CustomStringConvertible {
+    case reminder, escalation, digest
+
+    public var description: String { rawValue }
 }

@@ -130,7 +130,7 @@ extension Engine {
                     personID: manager.id,
                     rep: nil,
                     recipient: (manager.id, manager.handle),
-                    type: "digest",
+                    type: .digest,
                     subject: .digest(kind.rawValue),
                     date: event.date,
                     dueAt: event.instant,
@@ -183,7 +183,7 @@ extension Engine {
                     personID: manager.id,
                     rep: manager.handle,
                     recipient: (recipientID, recipient.handle),
-                    type: "escalation",
+                    type: .escalation,
                     subject: .step(step.name),
                     date: event.date,
                     dueAt: event.instant,
@@ -233,7 +233,7 @@ extension Engine {
                 personID: repID,
                 rep: line.handle,
                 recipient: (manager.id, manager.handle),
-                type: "escalation",
+                type: .escalation,
                 subject: .salesTrap,
                 date: event.date,
                 dueAt: event.instant,
@@ -252,7 +252,7 @@ extension Engine {
         personID: Int64,
         rep: String?,
         recipient: (id: Int64, handle: String),
-        type: String,
+        type: DeliveryType,
         subject: OutboxSubject,
         date: LocalDate,
         dueAt: Date,
@@ -269,7 +269,7 @@ extension Engine {
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
-                    personID, date.description, subject.key, channel, recipient.id, type, Int64(dueAt.timeIntervalSince1970), payload,
+                    personID, date.description, subject.key, channel, recipient.id, type.rawValue, Int64(dueAt.timeIntervalSince1970), payload,
                     "msg_" + UUID().uuidString.lowercased(), Int64(now.timeIntervalSince1970), Int64(now.timeIntervalSince1970),
                 ]
             )

@@ -9,7 +9,7 @@ import ProspectStore
 public struct Delivery: Sendable, Hashable, Encodable {
     public var at: Date
     public var localDate: LocalDate
-    public var type: String
+    public var type: DeliveryType
     public var step: String
     /// Nil for digests.
     public var rep: String?
@@ -27,7 +27,7 @@ public struct Delivery: Sendable, Hashable, Encodable {
             String(decoding: (try? JSONEncoder().encode(s)) ?? Data("\"\"".utf8), as: UTF8.self)
         }
         let instant = ISO8601DateFormatter().string(from: at)
-        return "{\"at\":\(quoted(instant)),\"local_date\":\(quoted(localDate.description)),\"type\":\(quoted(type)),"
+        return "{\"at\":\(quoted(instant)),\"local_date\":\(quoted(localDate.description)),\"type\":\(quoted(type.rawValue)),"
             + "\"step\":\(quoted(step)),\"rep\":\(rep.map(quoted) ?? "null"),\"recipient\":\(quoted(recipient)),"
             + "\"channel\":\(quoted(channel))}"
     }
@@ -334,7 +334,7 @@ public struct Engine: Sendable {
         let person = roster.people[rep.id]
         let manager = roster.managerOf[rep.id].flatMap { roster.people[$0] }
         return Notice(
-            type: step.deliveryType,
+            type: step.deliveryType.rawValue,
             step: step.name,
             audience: step.audience.rawValue,
             rep: rep.handle,

@@ -12,7 +12,7 @@ public struct OutboxRow: Sendable, Hashable {
     public var subject: OutboxSubject
     public var channel: String
     public var recipient: Person
-    public var type: String
+    public var type: DeliveryType
     public var dueAt: Date
     /// The message as JSON, fixed when it was decided.
     public var payload: String
@@ -53,7 +53,7 @@ extension Store {
                     subject: OutboxSubject(key: row["step"]),
                     channel: row["channel"],
                     recipient: Self.decodePerson(row).person,
-                    type: row["type"],
+                    type: DeliveryType(rawValue: row["type"]) ?? .escalation,
                     dueAt: Self.date(row["due_at"]),
                     payload: row["payload"],
                     messageID: row["message_id"],

@@ -81,7 +81,7 @@ let skipLevel = LadderStep(name: "skip", at: .endOfDay, audience: .managersManag
     }
 
     @Test func deliveryTypesFollowTheAudience() {
-        #expect(nudge.deliveryType == "reminder")
-        #expect(endOfDay.deliveryType == "escalation" && skipLevel.deliveryType == "escalation")
+        #expect(nudge.deliveryType == .reminder)
+        #expect(endOfDay.deliveryType == .escalation && skipLevel.deliveryType == .escalation)
     }
 }

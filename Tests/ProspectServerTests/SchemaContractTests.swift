@@ -29,7 +29,9 @@ import Testing
                 current = String(line.dropFirst(4).dropLast())
                 out[current!] = Schema()
             } else if let name = current, line.hasPrefix("      required: [") {
-                out[name]?.required = Set(line.split(separator: "[")[1].dropLast().split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+                out[name]?.required = Set(
+                    line.split(separator: "[")[1].dropLast().split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+                )
             } else if let name = current, line.hasPrefix("        "), !line.hasPrefix("         "), let colon = line.firstIndex(of: ":") {
                 let property = line[line.index(line.startIndex, offsetBy: 8)..<colon].trimmingCharacters(in: .whitespaces)
                 let ref = line.range(of: "#/components/schemas/").map { range in
@@ -96,7 +98,10 @@ import Testing
             to: friday,
             now: at(friday, 18),
             rule: Rule(countingKinds: ["call"]),
-            kinds: ["call": ActivityKind(name: "call", label: "Call", category: .prospecting, counts: true), "won": ActivityKind(name: "won", label: "Won", category: .closing, counts: false)],
+            kinds: [
+                "call": ActivityKind(name: "call", label: "Call", category: .prospecting, counts: true),
+                "won": ActivityKind(name: "won", label: "Won", category: .closing, counts: false),
+            ],
             alarm: AlarmSettings()
         )
         #expect(report.reps.first?.alarm != nil && !report.atRisk.isEmpty, "the sample covers the alarm and the lists")
@@ -107,6 +112,11 @@ import Testing
             schemas,
             path: "pipeline"
         )
-        Self.check(try Self.encoded(ImportResponse(rows: 3, added: 2, alreadyPresent: 1, reps: 1)), against: "ImportResponse", schemas, path: "import")
+        Self.check(
+            try Self.encoded(ImportResponse(rows: 3, added: 2, alreadyPresent: 1, reps: 1)),
+            against: "ImportResponse",
+            schemas,
+            path: "import"
+        )
     }
 }

@@ -69,7 +69,7 @@ struct Outgoing: Sendable {
                 message: templates.render(type, variables)
             )
         }
-        if row.type == "digest" {
+        if row.type == .digest {
             return DigestPayload.decode(row.payload).map { digest in
                 outgoing(
                     digest.step == "weekly" ? .weekly : .daily,

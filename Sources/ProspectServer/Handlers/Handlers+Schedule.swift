@@ -23,17 +23,17 @@ extension Handlers {
         let workday = calendar.isWorkday(date)
         let steps = config.ladder.map { step -> ScheduleResponse.Step in
             let at = Ladder.instant(of: step, on: date, calendar: calendar, rule: config.rule)
-            let state: String
+            let state: ScheduleState
             if decided.contains(step.name) {
-                state = "sent"
+                state = .sent
             } else if at <= now {
-                state = "skipped"
+                state = .skipped
             } else if count >= config.rule.minimumActions {
-                state = "not-needed"
+                state = .notNeeded
             } else if let n = step.afterMisses, misses + 1 < n {
-                state = "not-yet"
+                state = .notYet
             } else {
-                state = "will-send"
+                state = .willSend
             }
             return ScheduleResponse.Step(
                 name: step.name,
@@ -41,7 +41,7 @@ extension Handlers {
                 localTime: zone.localTime(of: at).description,
                 audience: step.audience.rawValue,
                 type: step.deliveryType,
-                state: workday ? state : "off"
+                state: workday ? state : .off
             )
         }
         return ScheduleResponse(
