@@ -9,7 +9,7 @@ enum TerminalText {
         if scalar == "\n" || scalar == "\t" { return false }
         let category = scalar.properties.generalCategory
         return category == .control || category == .lineSeparator || category == .paragraphSeparator
-            || PersonField.hasBidiControls(String(scalar))
+            || PersonField.isBidiControl(scalar)
     }
 
     /// The colour codes `Style` writes on a terminal (SGR 0, 1, 2, 31, 32, 33): the only escape

@@ -79,3 +79,10 @@ public enum ActivityLimits {
         return nil
     }
 }
+
+extension Array {
+    /// The elements in consecutive pieces of at most `size` (SQL parameter lists, short transactions).
+    public func chunked(into size: Int) -> [[Element]] {
+        stride(from: 0, to: count, by: size).map { Array(self[$0..<Swift.min($0 + size, count)]) }
+    }
+}

@@ -151,9 +151,13 @@ public enum PersonField {
     /// Characters that reorder how text is displayed (`Mallory\u{202E}gnp.exe` shows as
     /// "Malloryexe.png"): never wanted in a name or a note.
     public static func hasBidiControls(_ text: String) -> Bool {
-        text.unicodeScalars.contains {
-            [0x061C, 0x200E, 0x200F].contains($0.value) || (0x202A...0x202E).contains($0.value) || (0x2066...0x2069).contains($0.value)
-        }
+        text.unicodeScalars.contains(where: isBidiControl)
+    }
+
+    /// One scalar of those: ALM, LRM, RLM, the embeddings and overrides, the isolates.
+    public static func isBidiControl(_ scalar: Unicode.Scalar) -> Bool {
+        [0x061C, 0x200E, 0x200F].contains(scalar.value) || (0x202A...0x202E).contains(scalar.value)
+            || (0x2066...0x2069).contains(scalar.value)
     }
 }
 

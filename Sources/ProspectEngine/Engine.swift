@@ -172,7 +172,7 @@ public struct Engine: Sendable {
         let roster = try await roster(config: config, now: now)
         let since = Zone.utc.localDate(of: now).adding(days: -DayEvaluator.lookBackDays)
         var recorded = 0
-        for chunk in stride(from: 0, to: roster.reps.count, by: 2000).map({ Array(roster.reps[$0..<min($0 + 2000, roster.reps.count)]) }) {
+        for chunk in roster.reps.chunked(into: 2000) {
             recorded += try await store.write { db in
                 let ids = chunk.map(\.id)
                 let known = try Store.verdictDates(db, repIDs: ids, since: since.adding(days: -1))
@@ -255,7 +255,7 @@ public struct Engine: Sendable {
         let list = Array(keys)
         let kindList = kinds.map { "'\($0.replacingOccurrences(of: "'", with: "''"))'" }.joined(separator: ", ")
         let nowSeconds = Int64(now.timeIntervalSince1970)
-        for chunk in stride(from: 0, to: list.count, by: 2000).map({ Array(list[$0..<min($0 + 2000, list.count)]) }) {
+        for chunk in list.chunked(into: 2000) {
             var arguments = StatementArguments()
             var values: [String] = []
             for key in chunk {

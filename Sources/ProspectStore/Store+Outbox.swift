@@ -26,11 +26,8 @@ extension Store {
     /// Pending rows whose next attempt is due, oldest first, leaving out the rows being
     /// attempted now and the channels that have no room for another.
     public func dueOutbox(now: Date, limit: Int, excluding busy: Set<Int64> = [], channels full: Set<String> = []) async throws -> [OutboxRow] {
-        let busyList = busy.isEmpty ? "" : " AND o.id NOT IN (\(busy.map { _ in "?" }.joined(separator: ",")))"
-        let fullList = full.isEmpty ? "" : " AND o.channel NOT IN (\(full.map { _ in "?" }.joined(separator: ",")))"
-        let arguments =
-            StatementArguments([Self.seconds(now)] as [any DatabaseValueConvertible]) + StatementArguments(Array(busy))
-            + StatementArguments(Array(full)) + StatementArguments([limit])
+        let (exclusion, excluded) = Self.laneExclusion(busy: busy, full: full, table: "o.")
+        let arguments = StatementArguments([Self.seconds(now)]) + excluded + StatementArguments([limit])
         return try await read { db in
             try Row.fetchAll(
                 db,
@@ -40,7 +37,7 @@ extension Store {
                     JOIN person r ON r.id = o.person_id
                     JOIN person p ON p.id = o.recipient_id
                     LEFT JOIN person m ON m.id = p.manager_id
-                    WHERE o.status = 'pending' AND o.next_attempt_at <= ?\(busyList)\(fullList)
+                    WHERE o.status = 'pending' AND o.next_attempt_at <= ?\(exclusion)
                     ORDER BY o.next_attempt_at, o.id LIMIT ?
                     """,
                 arguments: arguments
@@ -67,16 +64,23 @@ extension Store {
     /// When the next pending row comes due, if any, leaving out the rows being attempted now
     /// and the channels that have no room for another.
     public func nextOutboxAttempt(excluding busy: Set<Int64> = [], channels full: Set<String> = []) async throws -> Date? {
-        let busyList = busy.isEmpty ? "" : " AND id NOT IN (\(busy.map { _ in "?" }.joined(separator: ",")))"
-        let fullList = full.isEmpty ? "" : " AND channel NOT IN (\(full.map { _ in "?" }.joined(separator: ",")))"
-        let arguments = StatementArguments(Array(busy)) + StatementArguments(Array(full))
+        let (exclusion, arguments) = Self.laneExclusion(busy: busy, full: full, table: "")
         return try await read { db in
             try Int64.fetchOne(
                 db,
-                sql: "SELECT min(next_attempt_at) FROM outbox WHERE status = 'pending'\(busyList)\(fullList)",
+                sql: "SELECT min(next_attempt_at) FROM outbox WHERE status = 'pending'\(exclusion)",
                 arguments: arguments
             ).map(Self.date)
         }
+    }
+
+    /// ` AND id NOT IN (…) AND channel NOT IN (…)` for the rows and channels the worker has no
+    /// room for, with their arguments; `table` qualifies the columns (`o.`).
+    static func laneExclusion(busy: Set<Int64>, full: Set<String>, table: String) -> (String, StatementArguments) {
+        var sql = ""
+        if !busy.isEmpty { sql += " AND \(table)id NOT IN (\(databaseQuestionMarks(count: busy.count)))" }
+        if !full.isEmpty { sql += " AND \(table)channel NOT IN (\(databaseQuestionMarks(count: full.count)))" }
+        return (sql, StatementArguments(Array(busy)) + StatementArguments(Array(full)))
     }
 
     public func markDelivered(id: Int64, now: Date) async throws {

@@ -52,7 +52,7 @@ extension Store {
         var activities: [Int64: [ActivityRecord]] = [:]
         var snapshots: [Int64: [PipelineSnapshot]] = [:]
         let ids = Array(Set(repIDs)).sorted()
-        for chunk in stride(from: 0, to: ids.count, by: 2000).map({ Array(ids[$0..<min($0 + 2000, ids.count)]) }) {
+        for chunk in ids.chunked(into: 2000) {
             var arguments: StatementArguments = [seconds(since)]
             arguments += StatementArguments(chunk)
             let marks = databaseQuestionMarks(count: chunk.count)
@@ -93,7 +93,7 @@ extension Store {
         var out: [Int64: [ActivityTimes]] = [:]
         let ids = Array(Set(repIDs)).sorted()
         let kindList = kinds.sorted()
-        for chunk in stride(from: 0, to: ids.count, by: 2000).map({ Array(ids[$0..<min($0 + 2000, ids.count)]) }) {
+        for chunk in ids.chunked(into: 2000) {
             var arguments: StatementArguments = [seconds(since)]
             arguments += StatementArguments(chunk)
             arguments += StatementArguments(kindList)
@@ -116,7 +116,7 @@ extension Store {
     public static func verdictDates(_ db: Database, repIDs: [Int64], since: LocalDate) throws -> [Int64: Set<LocalDate>] {
         var out: [Int64: Set<LocalDate>] = [:]
         let ids = Array(Set(repIDs)).sorted()
-        for chunk in stride(from: 0, to: ids.count, by: 2000).map({ Array(ids[$0..<min($0 + 2000, ids.count)]) }) {
+        for chunk in ids.chunked(into: 2000) {
             var arguments: StatementArguments = [since.description]
             arguments += StatementArguments(chunk)
             for row in try Row.fetchAll(

@@ -14,16 +14,7 @@ import Glibc
     func team() throws -> DaemonUnderTest {
         let daemon = try DaemonUnderTest()
         try daemon.start()
-        let csv = daemon.folder.appendingPathComponent("roster.csv").path
-        let me = String(cString: getpwuid(getuid()).pointee.pw_name)
-        try """
-        handle,name,email,timezone,manager,role,unix_user
-        carol,Carol Manager,carol@example.com,UTC,,manager,
-        ann,Ann Rep,ann@example.com,UTC,carol,rep,\(me)
-
-        """.write(toFile: csv, atomically: true, encoding: .utf8)
-        let imported = try daemon.prospect(["admin", "roster", "import", csv])
-        #expect(imported.code == 0, "\(imported)")
+        try daemon.importCarolAndAnn()
         return daemon
     }
 

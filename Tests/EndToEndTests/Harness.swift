@@ -290,6 +290,23 @@ func roster(alice: String = "", bob: String = "", carol: String = "") -> String 
     """
 }
 
+extension DaemonUnderTest {
+    /// Imports the smallest team: Carol (UTC) manages Ann (UTC), and the test's own Unix user is
+    /// Ann on the socket (and an admin, since it runs the daemon).
+    func importCarolAndAnn() throws {
+        let csv = folder.appendingPathComponent("roster.csv").path
+        let me = String(cString: getpwuid(getuid()).pointee.pw_name)
+        try """
+        handle,name,email,timezone,manager,role,unix_user
+        carol,Carol Manager,carol@example.com,UTC,,manager,
+        ann,Ann Rep,ann@example.com,UTC,carol,rep,\(me)
+
+        """.write(toFile: csv, atomically: true, encoding: .utf8)
+        let imported = try prospect(["admin", "roster", "import", csv])
+        guard imported.code == 0 else { throw HarnessError("the roster import failed: \(imported)") }
+    }
+}
+
 func decodeJSON(_ text: String) throws -> [String: Any] {
     guard let object = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else {
         throw HarnessError("not a JSON object: \(text)")

@@ -14,16 +14,7 @@ import Testing
             daemon = try DaemonUnderTest(clock: "2026-03-09T08:00:00Z", extraConfig: ladder)
             try daemon.start()
             current = daemon
-            let me = String(cString: getpwuid(getuid()).pointee.pw_name)
-            let csv = daemon.folder.appendingPathComponent("roster.csv").path
-            try """
-            handle,name,email,timezone,manager,role,unix_user
-            carol,Carol Manager,carol@example.com,UTC,,manager,
-            ann,Ann Rep,ann@example.com,UTC,carol,rep,\(me)
-
-            """.write(toFile: csv, atomically: true, encoding: .utf8)
-            let imported = try daemon.prospect(["admin", "roster", "import", csv])
-            #expect(imported.code == 0, "\(imported)")
+            try daemon.importCarolAndAnn()
         }
 
         /// The daemon restarted with its clock at `clock`.
