@@ -52,7 +52,6 @@ let package = Package(
             name: "ProspectEngine",
             dependencies: [
                 "ProspectCore", "ProspectConfig", "ProspectStore", "ProspectMessages",
-                .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -138,11 +137,11 @@ let package = Package(
         .testTarget(name: "ProspectCoreTests", dependencies: ["ProspectCore"], swiftSettings: swiftSettings),
         .testTarget(name: "ProspectConfigTests", dependencies: ["ProspectConfig"], swiftSettings: swiftSettings),
         .testTarget(name: "ProspectStoreTests", dependencies: ["ProspectStore"], swiftSettings: swiftSettings),
-        .testTarget(name: "ProspectMessagesTests", dependencies: ["ProspectMessages"], swiftSettings: swiftSettings),
+        .testTarget(name: "ProspectMessagesTests", dependencies: ["ProspectMessages"], exclude: ["Golden"], swiftSettings: swiftSettings),
         .testTarget(name: "ProspectClientTests", dependencies: ["ProspectClient"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ProspectEngineTests",
-            dependencies: ["ProspectEngine", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["ProspectEngine"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -294,6 +294,19 @@ public struct RevokeResponse: Codable, Sendable {
 }
 
 /// Where a ladder step stands on one day.
+/// `GET /v1/report?period=`: the week (Monday to Sunday) or the month containing the date.
+public enum ReportPeriod: String, Codable, Sendable, CaseIterable {
+    case week
+    case month
+}
+
+/// `GET /v1/report?format=`: the report as JSON, or rendered through the weekly digest's templates.
+public enum ReportFormat: String, Codable, Sendable, CaseIterable {
+    case json
+    case text
+    case html
+}
+
 public enum ScheduleState: String, Codable, Sendable, CaseIterable {
     /// Decided: in the outbox.
     case sent

@@ -48,13 +48,12 @@ struct Report: AsyncParsableCommand {
     @Flag(name: .long, help: "The week (Monday to Sunday) containing --date.") var week = false
     @Flag(name: .long, help: "The month containing --date.") var month = false
     @Option(name: .long, help: "A day in the period, YYYY-MM-DD (default: today).") var date: String?
-    @Option(name: .long, help: "text, html or json.") var format = "text"
+    @Option(name: .long, help: "text, html or json.") var format = ReportFormat.text
     @OptionGroup var team: TeamOptions
     @OptionGroup var connection: ConnectionOptions
 
     func validate() throws {
         if week && month { throw ValidationError("pass either --week or --month, not both") }
-        if !["text", "html", "json"].contains(format) { throw ValidationError("--format must be text, html or json") }
         if let date, case .failure(let error) = Result(catching: { try LocalDate.parse(date, for: "--date") }) {
             throw ValidationError("\(error)")
         }
@@ -63,13 +62,16 @@ struct Report: AsyncParsableCommand {
     func run() async throws {
         let route = path(
             "/v1/report",
-            ["period": month ? "month" : "week", "format": format == "text" ? "json" : format, "date": date, "manager": team.manager]
+            [
+                "period": (month ? ReportPeriod.month : .week).rawValue, "format": (format == .text ? .json : format).rawValue, "date": date,
+                "manager": team.manager,
+            ]
         )
         let client = try connection.client()
         switch format {
-        case "json": printJSON(try await client.get(TeamReport.self, route))
-        case "html": FileHandle.standardOutput.write(try await client.send(.GET, route))
-        default: for line in Format.team(try await client.get(TeamReport.self, route), style: .current) { print(line) }
+        case .json: printJSON(try await client.get(TeamReport.self, route))
+        case .html: FileHandle.standardOutput.write(try await client.send(.GET, route))
+        case .text: for line in Format.team(try await client.get(TeamReport.self, route), style: .current) { print(line) }
         }
     }
 }
@@ -216,3 +218,5 @@ extension Format {
         return lines
     }
 }
+
+extension ReportFormat: ExpressibleByArgument {}

@@ -14,6 +14,29 @@ public enum DayState: String, Codable, Sendable {
     case pending
 }
 
+extension DayState {
+    /// The state a verdict records.
+    public init(_ verdict: Verdict) {
+        switch verdict {
+        case .met: self = .met
+        case .metLate: self = .metLate
+        case .missed: self = .missed
+        }
+    }
+}
+
+extension Verdict {
+    /// The verdict a judged state records; nil for a day that is open or off.
+    public init?(_ state: DayState) {
+        switch state {
+        case .met: self = .met
+        case .metLate: self = .metLate
+        case .missed: self = .missed
+        case .pending, .off: return nil
+        }
+    }
+}
+
 /// The moments that matter for counting one activity.
 public struct ActivityTimes: Sendable, Hashable {
     public var occurredAt: Date
@@ -76,6 +99,13 @@ public struct DayEvaluator: Sendable {
         self.firstDay = firstDay.map { first in earliest.map { Swift.min($0, first) } ?? first }
     }
 
+    /// The verdict of a workday whose deadline has passed, from its counting activities logged
+    /// by the deadline and by now. ``status(of:now:)`` judges with it; so do the engine at the
+    /// end of a day (from counts, for every rep at once) and a late log revisiting a `missed`.
+    public static func verdict(countByDeadline: Int, countByNow: Int, minimum: Int) -> Verdict {
+        countByDeadline >= minimum ? .met : countByNow >= minimum ? .metLate : .missed
+    }
+
     /// Activities for `date` logged by `instant`.
     public func count(on date: LocalDate, loggedBy instant: Date) -> Int {
         byDate[date, default: []].reduce(0) { $0 + ($1.loggedAt <= instant ? 1 : 0) }
@@ -98,10 +128,8 @@ public struct DayEvaluator: Sendable {
             workday = met
         } else if now < deadline {
             state = met ? .met : .pending
-        } else if self.count(on: date, loggedBy: deadline) >= rule.minimumActions {
-            state = .met
         } else {
-            state = met ? .metLate : .missed
+            state = DayState(Self.verdict(countByDeadline: self.count(on: date, loggedBy: deadline), countByNow: count, minimum: rule.minimumActions))
         }
         return DayStatus(
             date: date,

@@ -9,7 +9,7 @@ public struct LadderStep: Sendable, Hashable {
     }
 
     /// Who hears about it.
-    public enum Audience: String, Sendable, CaseIterable {
+    public enum Audience: String, Sendable, CaseIterable, Codable {
         case rep
         case manager
         case managersManager = "manager.manager"

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import ProspectConfig
 import ProspectCore
 import ProspectMessages
@@ -40,18 +39,13 @@ extension Engine {
         date.adding(days: -max(DayEvaluator.lookBackDays, 2 * config.alarm.windowDays) - 2)
     }
 
-    /// The histories of `repIDs` for reports ending on or before `date`.
+    /// The histories of `repIDs` from what the Store read.
     static func histories(
-        _ db: Database,
-        repIDs: [Int64],
-        roster: EngineRoster,
-        config: Config,
-        until date: LocalDate
-    )
-        throws -> [Int64: RepHistory]
-    {
-        let since = Zone.utc.startOfDay(historyStart(before: date, config: config))
-        let (activities, snapshots) = try Store.histories(db, repIDs: repIDs, since: since)
+        _ repIDs: [Int64],
+        activities: [Int64: [ActivityRecord]],
+        snapshots: [Int64: [PipelineSnapshot]],
+        roster: EngineRoster
+    ) -> [Int64: RepHistory] {
         var out: [Int64: RepHistory] = [:]
         for id in repIDs {
             guard let rep = roster.rep(id), let person = roster.people[id] else { continue }
@@ -64,6 +58,26 @@ extension Engine {
             )
         }
         return out
+    }
+
+    /// What the managers' events need read: the histories digests report on, acknowledgements
+    /// of take-stock steps (added by ``request(for:roster:config:now:)``), and the alarms of each
+    /// daily digest's reps within the alarm's window.
+    static func managerRequest(for events: [DueEvent], roster: EngineRoster, config: Config, into request: inout DecisionRequest) {
+        let managers = Dictionary(uniqueKeysWithValues: roster.managers.map { ($0.id, $0) })
+        var repIDs: [Int64] = []
+        for event in events {
+            guard case .digest(let kind) = event.action, let manager = managers[event.repID] else { continue }
+            repIDs += manager.reps
+            if kind == .daily, !config.alarm.channels.isEmpty {
+                let windowStart = event.date.adding(days: -(config.alarm.windowDays - 1))
+                request.alarmWindows += manager.reps.map { DayKey(personID: $0, date: windowStart) }
+            }
+        }
+        let digestDates = events.compactMap { e -> LocalDate? in if case .digest = e.action { e.date } else { nil } }
+        if let latest = digestDates.max() {
+            request.histories = (repIDs, Zone.utc.startOfDay(historyStart(before: latest, config: config)))
+        }
     }
 
     /// The report a digest carries: the manager's direct reps on the day, with the week so far.
@@ -92,23 +106,22 @@ extension Engine {
         )
     }
 
-    /// Decides digests, take-stock steps and sales-trap alarms inside the engine's transaction.
+    /// Decides digests, take-stock steps and sales-trap alarms.
     static func decideManagerEvents(
-        _ db: Database,
         _ events: [DueEvent],
+        inputs: DecisionInputs,
         roster: EngineRoster,
         config: Config,
-        now: Date,
-        into decisions: inout Decisions
-    ) throws {
-        guard !events.isEmpty else { return }
+        into plan: inout Plan
+    ) {
         let managers = Dictionary(uniqueKeysWithValues: roster.managers.map { ($0.id, $0) })
-        let digestEvents = events.filter { if case .digest = $0.action { true } else { false } }
         var histories: [Int64: RepHistory] = [:]
-        if let latest = digestEvents.map(\.date).max() {
-            let repIDs = digestEvents.flatMap { managers[$0.repID]?.reps ?? [] }
-            histories = try Self.histories(db, repIDs: repIDs, roster: roster, config: config, until: latest)
+        if events.contains(where: { if case .digest = $0.action { true } else { false } }) {
+            let repIDs = events.flatMap { managers[$0.repID]?.reps ?? [] }
+            histories = Self.histories(repIDs, activities: inputs.activities, snapshots: inputs.snapshots, roster: roster)
         }
+        // An alarm decided in this pass counts for the next digest of the same pass.
+        var alarmed = inputs.alarmed
         for event in events {
             guard let manager = managers[event.repID], let person = roster.people[manager.id] else { continue }
             switch event.action {
@@ -125,44 +138,41 @@ extension Engine {
                     )
                 else { continue }
                 let payload = DigestPayload(step: kind.rawValue, report: report).json()
-                try enqueue(
-                    db,
-                    personID: manager.id,
-                    rep: nil,
-                    recipient: (manager.id, manager.handle),
-                    type: .digest,
-                    subject: .digest(kind.rawValue),
-                    date: event.date,
-                    dueAt: event.instant,
-                    payload: payload,
+                plan.enqueue(
                     channels: digest.channels,
-                    now: now,
-                    into: &decisions
+                    personID: manager.id,
+                    date: event.date,
+                    subject: .digest(kind.rawValue),
+                    recipientID: manager.id,
+                    type: .digest,
+                    dueAt: event.instant,
+                    payload: payload
                 )
                 if kind == .daily, !config.alarm.channels.isEmpty {
-                    try raiseAlarms(
-                        db,
+                    raiseAlarms(
                         report: report,
                         manager: manager,
                         managerPerson: person,
                         event: event,
                         roster: roster,
                         config: config,
-                        now: now,
-                        into: &decisions
+                        alarmed: &alarmed,
+                        into: &plan
                     )
                 }
             case .takeStock(let index):
                 let step = config.ladder[index]
-                guard !(try Store.acknowledged(db, personID: manager.id, date: event.date, by: event.instant)) else { continue }
+                guard !inputs.acknowledged.contains(AcknowledgementQuery(personID: manager.id, date: event.date, by: event.instant)) else {
+                    continue
+                }
                 guard let recipientID = roster.recipient(of: step.audience, for: manager.id), let recipient = roster.people[recipientID] else {
-                    decisions.unaddressed.append("\(manager.handle) \(event.date) \(step.name): no one above \(manager.handle) on the roster")
+                    plan.unaddressed.append("\(manager.handle) \(event.date) \(step.name): no one above \(manager.handle) on the roster")
                     continue
                 }
                 let notice = Notice(
-                    type: "take-stock",
+                    type: .takeStock,
                     step: step.name,
-                    audience: step.audience.rawValue,
+                    audience: step.audience,
                     rep: manager.handle,
                     repName: person.name,
                     repSlack: person.slack,
@@ -170,7 +180,7 @@ extension Engine {
                     managerName: recipient.name,
                     recipient: recipient.handle,
                     day: event.date,
-                    status: "pending",
+                    status: .pending,
                     count: 0,
                     minimum: 1,
                     deadline: event.instant,
@@ -178,19 +188,16 @@ extension Engine {
                     consecutiveMisses: 0,
                     timezone: manager.calendar.zone.identifier
                 )
-                try enqueue(
-                    db,
-                    personID: manager.id,
-                    rep: manager.handle,
-                    recipient: (recipientID, recipient.handle),
-                    type: .escalation,
-                    subject: .step(step.name),
-                    date: event.date,
-                    dueAt: event.instant,
-                    payload: notice.json(),
+                let payload = notice.json()
+                plan.enqueue(
                     channels: step.channels,
-                    now: now,
-                    into: &decisions
+                    personID: manager.id,
+                    date: event.date,
+                    subject: .step(step.name),
+                    recipientID: recipientID,
+                    type: .escalation,
+                    dueAt: event.instant,
+                    payload: payload
                 )
             default: continue
             }
@@ -199,26 +206,19 @@ extension Engine {
 
     /// The sales-trap alarm as its own message to the manager, at most once per window and rep.
     static func raiseAlarms(
-        _ db: Database,
         report: TeamReport,
         manager: EngineRoster.Manager,
         managerPerson: Person,
         event: DueEvent,
         roster: EngineRoster,
         config: Config,
-        now: Date,
-        into decisions: inout Decisions
-    ) throws {
+        alarmed: inout Set<Int64>,
+        into plan: inout Plan
+    ) {
         let handles = Dictionary(uniqueKeysWithValues: manager.reps.compactMap { id in roster.people[id].map { ($0.handle, id) } })
         for line in report.reps {
-            guard let alarm = line.alarm, let repID = handles[line.handle] else { continue }
-            let windowStart = event.date.adding(days: -(config.alarm.windowDays - 1))
-            let recent = try Bool.fetchOne(
-                db,
-                sql: "SELECT 1 FROM outbox WHERE person_id = ? AND step = ? AND date >= ? LIMIT 1",
-                arguments: [repID, OutboxSubject.salesTrap.key, windowStart.description]
-            )
-            guard recent != true else { continue }
+            guard let alarm = line.alarm, let repID = handles[line.handle], !alarmed.contains(repID) else { continue }
+            alarmed.insert(repID)
             let payload = AlarmPayload(
                 rep: line.handle,
                 repName: line.name,
@@ -228,54 +228,15 @@ extension Engine {
                 summary: alarm.summary,
                 alarm: alarm
             ).json()
-            try enqueue(
-                db,
-                personID: repID,
-                rep: line.handle,
-                recipient: (manager.id, manager.handle),
-                type: .escalation,
-                subject: .salesTrap,
-                date: event.date,
-                dueAt: event.instant,
-                payload: payload,
+            plan.enqueue(
                 channels: config.alarm.channels,
-                now: now,
-                into: &decisions
-            )
-        }
-    }
-
-    /// One outbox row per channel, each a delivery for `simulate` unless that (person, day, step,
-    /// channel) was decided before.
-    static func enqueue(
-        _ db: Database,
-        personID: Int64,
-        rep: String?,
-        recipient: (id: Int64, handle: String),
-        type: DeliveryType,
-        subject: OutboxSubject,
-        date: LocalDate,
-        dueAt: Date,
-        payload: String,
-        channels: [String],
-        now: Date,
-        into decisions: inout Decisions
-    ) throws {
-        for channel in channels {
-            try db.execute(
-                sql: """
-                    INSERT OR IGNORE INTO outbox (person_id, date, step, channel, recipient_id, type, due_at, payload,
-                        message_id, next_attempt_at, created_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [
-                    personID, date.description, subject.key, channel, recipient.id, type.rawValue, Int64(dueAt.timeIntervalSince1970), payload,
-                    "msg_" + UUID().uuidString.lowercased(), Int64(now.timeIntervalSince1970), Int64(now.timeIntervalSince1970),
-                ]
-            )
-            guard db.changesCount > 0 else { continue }
-            decisions.deliveries.append(
-                Delivery(at: dueAt, localDate: date, type: type, step: subject.name, rep: rep, recipient: recipient.handle, channel: channel)
+                personID: repID,
+                date: event.date,
+                subject: .salesTrap,
+                recipientID: manager.id,
+                type: .escalation,
+                dueAt: event.instant,
+                payload: payload
             )
         }
     }
@@ -292,22 +253,22 @@ extension Engine {
         now: Date,
         config: Config
     ) async throws -> TeamReport? {
-        try await store.read { db in
-            let roster = try EngineRoster.load(db, config: config, since: Self.historyStart(before: from, config: config))
-            guard let manager = roster.people[managerID] else { return nil }
-            let histories = try Self.histories(db, repIDs: repIDs, roster: roster, config: config, until: to)
-            return TeamReport.build(
-                kind: kind,
-                manager: manager,
-                managerZone: config.zone(of: manager),
-                reps: repIDs.compactMap { histories[$0] },
-                from: from,
-                to: to,
-                now: now,
-                rule: config.rule,
-                kinds: config.kinds,
-                alarm: config.alarm
-            )
-        }
+        let roster = EngineRoster(try await store.roster(timeOffSince: Self.historyStart(before: from, config: config)), config: config)
+        guard let manager = roster.people[managerID] else { return nil }
+        let since = Zone.utc.startOfDay(Self.historyStart(before: to, config: config))
+        let (activities, snapshots) = try await store.histories(repIDs: repIDs, since: since)
+        let histories = Self.histories(repIDs, activities: activities, snapshots: snapshots, roster: roster)
+        return TeamReport.build(
+            kind: kind,
+            manager: manager,
+            managerZone: config.zone(of: manager),
+            reps: repIDs.compactMap { histories[$0] },
+            from: from,
+            to: to,
+            now: now,
+            rule: config.rule,
+            kinds: config.kinds,
+            alarm: config.alarm
+        )
     }
 }

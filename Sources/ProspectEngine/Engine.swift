@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import ProspectConfig
 import ProspectCore
 import ProspectMessages
@@ -44,12 +43,56 @@ public struct Delivery: Sendable, Hashable, Encodable {
     }
 }
 
-/// What one pass of the engine decided.
+/// What one pass of the engine decided, as applied: only what was new.
 public struct Decisions: Sendable {
     public var deliveries: [Delivery] = []
     public var verdicts: [(rep: String, date: LocalDate, verdict: Verdict)] = []
     /// Steps that fired but had no one to tell (a rep without a manager for a `manager` step).
     public var unaddressed: [String] = []
+
+    /// The applied plan, with people's handles from the roster.
+    init(_ applied: Plan, roster: EngineRoster) {
+        deliveries = applied.outbox.map { entry in
+            Delivery(
+                at: entry.dueAt,
+                localDate: entry.date,
+                type: entry.type,
+                step: entry.subject.name,
+                rep: entry.type == .digest ? nil : roster.people[entry.personID]?.handle,
+                recipient: roster.people[entry.recipientID]?.handle ?? "",
+                channel: entry.channel
+            )
+        }
+        verdicts = applied.verdicts.compactMap { v in roster.rep(v.personID).map { ($0.handle, v.date, v.verdict) } }
+        unaddressed = applied.unaddressed
+    }
+}
+
+extension Plan {
+    /// One outbox entry per channel of a delivery.
+    mutating func enqueue(
+        channels: [String],
+        personID: Int64,
+        date: LocalDate,
+        subject: OutboxSubject,
+        recipientID: Int64,
+        type: DeliveryType,
+        dueAt: Date,
+        payload: String
+    ) {
+        outbox += channels.map { channel in
+            OutboxEntry(
+                personID: personID,
+                date: date,
+                subject: subject,
+                channel: channel,
+                recipientID: recipientID,
+                type: type,
+                dueAt: dueAt,
+                payload: payload
+            )
+        }
+    }
 }
 
 /// The ladder engine: decides, for events that have come due, which verdicts to record and which
@@ -72,140 +115,158 @@ public struct Engine: Sendable {
     /// Loads the roster as the engine needs it, with time off as far back as a streak or a run
     /// of misses looks; `firstDay` puts every rep's first day on record there (`simulate`).
     public func roster(config: Config, now: Date, firstDay: LocalDate? = nil) async throws -> EngineRoster {
-        try await store.read { db in
-            try EngineRoster.load(
-                db,
-                config: config,
-                since: Zone.utc.localDate(of: now).adding(days: -DayEvaluator.lookBackDays - 2),
-                firstDay: firstDay
-            )
-        }
+        let since = Zone.utc.localDate(of: now).adding(days: -DayEvaluator.lookBackDays - 2)
+        return EngineRoster(try await store.roster(timeOffSince: since), config: config, firstDay: firstDay)
     }
 
     /// The instant the engine has processed up to, if it ever ran on this database.
-    public func cursor() async throws -> Date? {
-        try await store.read { db in
-            try String.fetchOne(db, sql: "SELECT value FROM engine_state WHERE key = 'processed_until'")
-                .flatMap(Double.init).map { Date(timeIntervalSince1970: $0) }
-        }
-    }
+    public func cursor() async throws -> Date? { try await store.ladderCursor() }
 
-    /// Decides `events` (all due at or before `now`) in one transaction that also moves the cursor to `now`.
+    /// Decides `events` (all due at or before `now`) and moves the cursor to `now`: the Store
+    /// reads the counts the events need, ``decide(_:inputs:roster:config:now:)`` turns them into
+    /// a plan, and the Store applies it, in one transaction.
     ///
     /// Of reminders more than `lateness` overdue (downtime, suspend), only the latest per rep and day
     /// is sent, and only while that day's end has not passed. Escalations and verdicts are always
     /// decided. The outbox's unique key makes a repeated pass harmless.
     public func process(_ events: [DueEvent], roster: EngineRoster, config: Config, now: Date) async throws -> Decisions {
         let filtered = Self.catchUpFilter(events, roster: roster, config: config, now: now)
-        let kept = filtered.filter { if case .verdict = $0.action { true } else if case .step = $0.action { true } else { false } }
-        let managerEvents = filtered.filter { if case .verdict = $0.action { false } else if case .step = $0.action { false } else { true } }
-        return try await store.write { db in
-            var decisions = Decisions()
-            let counts = try Self.counts(db, for: kept, roster: roster, config: config, now: now)
-            let judged = try Self.priorDays(db, for: kept, roster: roster, config: config)
-            for event in kept {
-                guard let rep = roster.rep(event.repID), let count = counts[DayKey(rep: event.repID, date: event.date)] else {
+        let request = Self.request(for: filtered, roster: roster, config: config, now: now)
+        let applied = try await store.decide(request) { inputs in
+            Self.decide(filtered, inputs: inputs, roster: roster, config: config, now: now)
+        }
+        return Decisions(applied, roster: roster)
+    }
+
+    /// What deciding `events` needs read: each rep's day counted, the history of reps with an
+    /// `after_misses` step, the reports of digests, acknowledgements and recent alarms.
+    static func request(for events: [DueEvent], roster: EngineRoster, config: Config, now: Date) -> DecisionRequest {
+        var request = DecisionRequest(now: now, countingKinds: config.rule.countingKinds)
+        var afterMisses: Set<Int64> = []
+        for event in events {
+            switch event.action {
+            case .verdict, .step:
+                guard let rep = roster.rep(event.repID) else { continue }
+                let calendar = rep.calendar
+                request.days.append(
+                    DayWindow(
+                        personID: rep.id,
+                        date: event.date,
+                        bounds: calendar.bounds(of: event.date),
+                        deadline: calendar.deadline(of: event.date, rule: config.rule)
+                    )
+                )
+                if case .step(let i) = event.action, config.ladder[i].afterMisses != nil { afterMisses.insert(rep.id) }
+            case .takeStock:
+                request.acknowledgements.append(AcknowledgementQuery(personID: event.repID, date: event.date, by: event.instant))
+            case .digest: continue
+            }
+        }
+        if !afterMisses.isEmpty, let earliest = events.map(\.date).min() {
+            let longest = config.ladder.compactMap(\.afterMisses).max() ?? 1
+            // Enough calendar days to cover `longest` workdays even across long holidays.
+            request.judged = (afterMisses.sorted(), Zone.utc.startOfDay(earliest.adding(days: -(longest * 7 + 31))))
+        }
+        managerRequest(for: events, roster: roster, config: config, into: &request)
+        return request
+    }
+
+    /// The plan for `events` from what the Store read: pure, so a second backend, `simulate`
+    /// and the daemon decide alike.
+    static func decide(_ events: [DueEvent], inputs: DecisionInputs, roster: EngineRoster, config: Config, now: Date) -> Plan {
+        var plan = Plan()
+        plan.cursor = now
+        // A run of misses is judged from the data, like every view.
+        var judged: [Int64: DayEvaluator] = [:]
+        func misses(of rep: EngineRoster.Rep, before date: LocalDate) -> Int {
+            if judged[rep.id] == nil {
+                let times = inputs.countingTimes[rep.id] ?? []
+                judged[rep.id] = DayEvaluator(calendar: rep.calendar, rule: config.rule, activities: times, firstDay: rep.firstDay)
+            }
+            return judged[rep.id]!.missesBefore(date, now: now)
+        }
+        for event in events {
+            guard let rep = roster.rep(event.repID), let count = inputs.counts[DayKey(personID: event.repID, date: event.date)] else {
+                continue
+            }
+            switch event.action {
+            case .verdict:
+                let verdict = DayEvaluator.verdict(countByDeadline: count.byDeadline, countByNow: count.byNow, minimum: config.rule.minimumActions)
+                plan.verdicts.append(VerdictRecord(personID: rep.id, date: event.date, verdict: verdict))
+            case .step(let index):
+                let step = config.ladder[index]
+                let misses = step.afterMisses == nil ? 0 : misses(of: rep, before: event.date)
+                guard Ladder.fires(step, count: count.byNow, minimum: config.rule.minimumActions, missesBefore: misses) else {
                     continue
                 }
-                switch event.action {
-                case .verdict:
-                    let verdict: Verdict =
-                        count.byDeadline >= config.rule.minimumActions ? .met : count.byNow >= config.rule.minimumActions ? .metLate : .missed
-                    try db.execute(
-                        sql: "INSERT OR IGNORE INTO verdict (person_id, date, verdict, decided_at) VALUES (?, ?, ?, ?)",
-                        arguments: [rep.id, event.date.description, verdict.rawValue, Int64(now.timeIntervalSince1970)]
-                    )
-                    if db.changesCount > 0 { decisions.verdicts.append((rep.handle, event.date, verdict)) }
-                case .step(let index):
-                    let step = config.ladder[index]
-                    let misses = judged[rep.id]?.missesBefore(event.date, now: now) ?? 0
-                    guard Ladder.fires(step, count: count.byNow, minimum: config.rule.minimumActions, missesBefore: misses) else {
-                        continue
-                    }
-                    guard let recipientID = roster.recipient(of: step.audience, for: rep.id), let recipient = roster.people[recipientID]
-                    else {
-                        decisions.unaddressed.append("\(rep.handle) \(event.date) \(step.name): no \(step.audience.rawValue) on the roster")
-                        continue
-                    }
-                    let payload = Self.notice(
-                        step: step,
-                        rep: rep,
-                        recipient: recipient,
-                        roster: roster,
-                        date: event.date,
-                        count: count.byNow,
-                        misses: misses + 1,
-                        config: config,
-                        dueAt: event.instant
-                    ).json()
-                    try Self.enqueue(
-                        db,
-                        personID: rep.id,
-                        rep: rep.handle,
-                        recipient: (recipientID, recipient.handle),
-                        type: step.deliveryType,
-                        subject: .step(step.name),
-                        date: event.date,
-                        dueAt: event.instant,
-                        payload: payload,
-                        channels: step.channels,
-                        now: now,
-                        into: &decisions
-                    )
-                case .takeStock, .digest: continue
+                guard let recipientID = roster.recipient(of: step.audience, for: rep.id), let recipient = roster.people[recipientID]
+                else {
+                    plan.unaddressed.append("\(rep.handle) \(event.date) \(step.name): no \(step.audience.rawValue) on the roster")
+                    continue
                 }
+                let payload = Self.notice(
+                    step: step,
+                    rep: rep,
+                    recipient: recipient,
+                    roster: roster,
+                    date: event.date,
+                    count: count.byNow,
+                    misses: misses + 1,
+                    config: config,
+                    dueAt: event.instant
+                ).json()
+                plan.enqueue(
+                    channels: step.channels,
+                    personID: rep.id,
+                    date: event.date,
+                    subject: .step(step.name),
+                    recipientID: recipientID,
+                    type: step.deliveryType,
+                    dueAt: event.instant,
+                    payload: payload
+                )
+            case .takeStock, .digest: continue
             }
-            try Self.decideManagerEvents(db, managerEvents, roster: roster, config: config, now: now, into: &decisions)
-            try db.execute(
-                sql: "INSERT OR REPLACE INTO engine_state (key, value) VALUES ('processed_until', ?)",
-                arguments: [String(now.timeIntervalSince1970)]
-            )
-            return decisions
         }
+        decideManagerEvents(events, inputs: inputs, roster: roster, config: config, into: &plan)
+        return plan
     }
 
     /// Records the verdict of every past workday since each rep's first day on record (at most
     /// ``DayEvaluator/lookBackDays``) that has none — days the daemon was down for, or ran
-    /// without deciding — as the one judgment says, and sends nothing. Writes one short
-    /// transaction per chunk of reps. Returns how many it recorded.
+    /// without deciding — as the one judgment says, and sends nothing. Decides and applies one
+    /// chunk of reps per transaction. Returns how many it recorded.
     public func recordMissedVerdicts(config: Config, now: Date) async throws -> Int {
         let roster = try await roster(config: config, now: now)
         let since = Zone.utc.localDate(of: now).adding(days: -DayEvaluator.lookBackDays)
         var recorded = 0
         for chunk in roster.reps.chunked(into: 2000) {
-            recorded += try await store.write { db in
-                let ids = chunk.map(\.id)
-                let known = try Store.verdictDates(db, repIDs: ids, since: since.adding(days: -1))
-                let times = try Store.countingTimes(
-                    db,
-                    repIDs: ids,
-                    kinds: config.rule.countingKinds,
-                    since: Zone.utc.startOfDay(since.adding(days: -2))
-                )
-                var added = 0
+            var request = DecisionRequest(now: now, countingKinds: config.rule.countingKinds)
+            let ids = chunk.map(\.id)
+            request.recorded = (ids, since.adding(days: -1))
+            request.judged = (ids, Zone.utc.startOfDay(since.adding(days: -2)))
+            let applied = try await store.decide(request) { inputs in
+                var plan = Plan()
                 for rep in chunk {
-                    let judged = DayEvaluator(calendar: rep.calendar, rule: config.rule, activities: times[rep.id] ?? [], firstDay: rep.firstDay)
+                    let judged = DayEvaluator(
+                        calendar: rep.calendar,
+                        rule: config.rule,
+                        activities: inputs.countingTimes[rep.id] ?? [],
+                        firstDay: rep.firstDay
+                    )
                     var day = max(since, judged.firstDay ?? since)
                     let today = rep.calendar.zone.localDate(of: now)
                     while day < today {
                         defer { day = day.adding(days: 1) }
-                        guard rep.calendar.isWorkday(day), known[rep.id]?.contains(day) != true else { continue }
-                        let verdict: Verdict
-                        switch judged.status(of: day, now: now).state {
-                        case .met: verdict = .met
-                        case .metLate: verdict = .metLate
-                        case .missed: verdict = .missed
-                        case .pending, .off: continue
-                        }
-                        try db.execute(
-                            sql: "INSERT OR IGNORE INTO verdict (person_id, date, verdict, decided_at) VALUES (?, ?, ?, ?)",
-                            arguments: [rep.id, day.description, verdict.rawValue, Int64(now.timeIntervalSince1970)]
-                        )
-                        added += db.changesCount
+                        guard rep.calendar.isWorkday(day), inputs.recorded[rep.id]?.contains(day) != true,
+                            let verdict = Verdict(judged.status(of: day, now: now).state)
+                        else { continue }
+                        plan.verdicts.append(VerdictRecord(personID: rep.id, date: day, verdict: verdict))
                     }
                 }
-                return added
+                return plan
             }
+            recorded += applied.verdicts.count
         }
         return recorded
     }
@@ -218,104 +279,14 @@ public struct Engine: Sendable {
             return e.instant < now.addingTimeInterval(-lateness)
         }
         for e in events where isLateReminder(e) {
-            let key = DayKey(rep: e.repID, date: e.date)
+            let key = DayKey(personID: e.repID, date: e.date)
             latestLate[key] = max(latestLate[key] ?? e.instant, e.instant)
         }
         return events.filter { e in
             guard isLateReminder(e), let rep = roster.rep(e.repID) else { return true }
-            return e.instant == latestLate[DayKey(rep: e.repID, date: e.date)]
+            return e.instant == latestLate[DayKey(personID: e.repID, date: e.date)]
                 && now < rep.calendar.deadline(of: e.date, rule: config.rule)
         }
-    }
-
-    struct DayKey: Hashable {
-        var rep: Int64
-        var date: LocalDate
-    }
-
-    struct DayCount {
-        var byNow: Int
-        var byDeadline: Int
-    }
-
-    /// The counting activities of each (rep, day) in `events`, logged by now and by the day's end:
-    /// one index-backed query per chunk of reps, whatever the history's size.
-    static func counts(
-        _ db: Database,
-        for events: [DueEvent],
-        roster: EngineRoster,
-        config: Config,
-        now: Date
-    ) throws
-        -> [DayKey: DayCount]
-    {
-        let keys = Set(events.map { DayKey(rep: $0.repID, date: $0.date) })
-        let kinds = config.rule.countingKinds.sorted()
-        var out: [DayKey: DayCount] = [:]
-        let list = Array(keys)
-        let kindList = kinds.map { "'\($0.replacingOccurrences(of: "'", with: "''"))'" }.joined(separator: ", ")
-        let nowSeconds = Int64(now.timeIntervalSince1970)
-        for chunk in list.chunked(into: 2000) {
-            var arguments = StatementArguments()
-            var values: [String] = []
-            for key in chunk {
-                guard let rep = roster.rep(key.rep) else { continue }
-                let bounds = rep.calendar.bounds(of: key.date)
-                values.append("(?, ?, ?, ?, ?)")
-                arguments += [
-                    key.rep, Int64(bounds.lowerBound.timeIntervalSince1970), Int64(bounds.upperBound.timeIntervalSince1970),
-                    Int64(rep.calendar.deadline(of: key.date, rule: config.rule).timeIntervalSince1970), nowSeconds,
-                ]
-            }
-            guard !values.isEmpty else { continue }
-            let sql = """
-                WITH due(pid, lo, hi, dl, nw) AS (VALUES \(values.joined(separator: ", ")))
-                SELECT due.pid, due.lo,
-                    (SELECT count(*) FROM activity a INDEXED BY activity_day
-                      WHERE a.person_id = due.pid AND a.occurred_at >= due.lo AND a.occurred_at < due.hi
-                        AND a.deleted_at IS NULL AND a.kind IN (\(kindList)) AND a.logged_at <= due.nw) AS by_now,
-                    (SELECT count(*) FROM activity a INDEXED BY activity_day
-                      WHERE a.person_id = due.pid AND a.occurred_at >= due.lo AND a.occurred_at < due.hi
-                        AND a.deleted_at IS NULL AND a.kind IN (\(kindList)) AND a.logged_at <= due.dl) AS by_deadline
-                FROM due
-                """
-            for row in try Row.fetchAll(db, sql: sql, arguments: arguments) {
-                let repID: Int64 = row[0]
-                guard let rep = roster.rep(repID) else { continue }
-                let date = rep.calendar.zone.localDate(of: Date(timeIntervalSince1970: Double(row[1] as Int64)))
-                out[DayKey(rep: repID, date: date)] = DayCount(byNow: row[2], byDeadline: row[3])
-            }
-        }
-        return out
-    }
-
-    /// The day judgment of each rep whose events include an `after_misses` step, over the days
-    /// such a step looks back at: a run of misses is judged from the data, like every view.
-    static func priorDays(
-        _ db: Database,
-        for events: [DueEvent],
-        roster: EngineRoster,
-        config: Config
-    ) throws
-        -> [Int64: DayEvaluator]
-    {
-        let needing = Set(
-            events.compactMap { e -> Int64? in
-                guard case .step(let i) = e.action, config.ladder[i].afterMisses != nil else { return nil }
-                return e.repID
-            }
-        )
-        guard !needing.isEmpty, let earliest = events.map(\.date).min() else { return [:] }
-        let longest = config.ladder.compactMap(\.afterMisses).max() ?? 1
-        // Enough calendar days to cover `longest` workdays even across long holidays.
-        let since = Zone.utc.startOfDay(earliest.adding(days: -(longest * 7 + 31)))
-        let times = try Store.countingTimes(db, repIDs: Array(needing), kinds: config.rule.countingKinds, since: since)
-        var out: [Int64: DayEvaluator] = [:]
-        for id in needing {
-            guard let rep = roster.rep(id) else { continue }
-            out[id] = DayEvaluator(calendar: rep.calendar, rule: config.rule, activities: times[id] ?? [], firstDay: rep.firstDay)
-        }
-        return out
     }
 
     /// What a delivery is about, fixed when it is decided; its text is rendered at delivery.
@@ -334,9 +305,9 @@ public struct Engine: Sendable {
         let person = roster.people[rep.id]
         let manager = roster.managerOf[rep.id].flatMap { roster.people[$0] }
         return Notice(
-            type: step.deliveryType.rawValue,
+            type: step.deliveryType == .reminder ? .reminder : .escalation,
             step: step.name,
-            audience: step.audience.rawValue,
+            audience: step.audience,
             rep: rep.handle,
             repName: person?.name,
             repSlack: person?.slack,
@@ -344,7 +315,7 @@ public struct Engine: Sendable {
             managerName: manager?.name,
             recipient: recipient.handle,
             day: date,
-            status: dueAt >= deadline ? "missed" : "pending",
+            status: dueAt >= deadline ? .missed : .pending,
             count: count,
             minimum: config.rule.minimumActions,
             deadline: deadline,

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import ProspectConfig
 import ProspectCore
 import ProspectStore
@@ -44,24 +43,18 @@ public struct EngineRoster: Sendable {
         }
     }
 
-    /// Loads the roster with time off from `since` on. Each rep's first day on record is the day
-    /// they joined, or `firstDay` for all (a simulation's `--from`).
-    public static func load(_ db: Database, config: Config, since: LocalDate, firstDay: LocalDate? = nil) throws -> EngineRoster {
-        var timeOff: [Int64: [TimeOff]] = [:]
-        for row in try Row.fetchAll(
-            db,
-            sql: "SELECT person_id, from_date, to_date FROM time_off WHERE to_date >= ?",
-            arguments: [since.description]
-        ) {
-            if let from = LocalDate(row["from_date"] as String), let to = LocalDate(row["to_date"] as String) {
-                timeOff[row["person_id"], default: []].append(TimeOff(from: from, to: to))
-            }
-        }
+}
+
+extension EngineRoster {
+    /// The roster from its stored records. Each rep's first day on record is the day they
+    /// joined, or `firstDay` for all (a simulation's `--from`).
+    public init(_ records: RosterRecords, config: Config, firstDay: LocalDate? = nil) {
+        let timeOff = records.timeOff
         var reps: [Rep] = []
         var people: [Int64: Person] = [:]
         var managerOf: [Int64: Int64] = [:]
         var zones: [String: Zone] = [:]
-        for (stored, managerID) in try Store.activePeople(db) {
+        for (stored, managerID) in records.people {
             let id = stored.id
             let person = stored.person
             people[id] = person
@@ -86,6 +79,6 @@ public struct EngineRoster: Sendable {
             let calendar = config.workCalendar(for: person, timeOff: timeOff[id] ?? [])
             return Manager(id: id, handle: person.handle, calendar: calendar, reps: directReps[id]!.sorted())
         }
-        return EngineRoster(reps: reps, managers: managers, people: people, managerOf: managerOf, index: index)
+        self.init(reps: reps, managers: managers, people: people, managerOf: managerOf, index: index)
     }
 }

@@ -49,40 +49,65 @@ public struct Simulation {
         return out
     }
 
-    /// Runs from 00:00 UTC of `from` to 24:00 UTC of `to`, calling `emit` for each delivery in time order.
+    /// Runs from 00:00 UTC of `from` to 24:00 UTC of `to`, calling `emit` for each delivery in
+    /// time order: the daemon's driver loop, on a clock that jumps to each due instant.
     public func run(
         from: LocalDate,
         to: LocalDate,
         activities: [InjectedActivity],
-        warn: (String) -> Void,
-        emit: (Delivery) -> Void
+        warn: @escaping (String) -> Void,
+        emit: @escaping (Delivery) -> Void
     ) async throws {
         try await store.forgetLadderState()
         let start = Zone.utc.startOfDay(from)
         let end = Zone.utc.startOfDay(to.adding(days: 1))
         // Days before --from have no verdict in a simulation (DESIGN.md): they end a run of misses.
         let roster = try await engine.roster(config: config, now: start, firstDay: from)
-        let events = Engine.events(roster: roster, config: config, in: start..<end.addingTimeInterval(1))
-        let injections = try await prepare(activities, warn: warn)
+        var clock = SimulatedClock(
+            simulation: self,
+            roster: roster,
+            end: end,
+            injections: try await prepare(activities, warn: warn),
+            warn: warn,
+            emit: emit
+        )
+        let before = start.addingTimeInterval(-1)
+        let driver = LadderDriver(engine: engine, horizon: end.timeIntervalSince(before) + 1)
+        try await driver.run(from: before, now: before, clock: &clock)
+    }
+
+    /// `simulate`'s clock: jumps to each due instant, logging the injected activities logged by
+    /// then first, until 24:00 UTC of the last day.
+    struct SimulatedClock: LadderClock {
+        let simulation: Simulation
+        let roster: EngineRoster
+        let end: Date
+        let injections: [Prepared]
+        let warn: (String) -> Void
+        let emit: (Delivery) -> Void
         var next = 0
-        var index = 0
         var timeOffCache: [Int64: [TimeOff]] = [:]
-        while index < events.count {
-            let instant = events[index].instant
+
+        mutating func current() async throws -> (config: Config, roster: EngineRoster, fresh: Bool) {
+            (simulation.config, roster, false)
+        }
+
+        mutating func wait(until instant: Date) async throws -> Date? {
+            guard instant <= end else { return nil }
             // An activity logged at the very instant a step comes due counts for it.
             while next < injections.count, injections[next].loggedAt <= instant {
-                try await inject(injections[next], number: next, timeOffCache: &timeOffCache, warn: warn)
+                try await simulation.inject(injections[next], number: next, timeOffCache: &timeOffCache, warn: warn)
                 next += 1
             }
-            var batch: [DueEvent] = []
-            while index < events.count, events[index].instant == instant {
-                batch.append(events[index])
-                index += 1
-            }
-            let decisions = try await engine.process(batch, roster: roster, config: config, now: instant)
+            return instant
+        }
+
+        mutating func decided(_ decisions: Decisions) async {
             for delivery in decisions.deliveries { emit(delivery) }
             for problem in decisions.unaddressed { warn("not sent: \(problem)") }
         }
+
+        mutating func failed(_ error: any Error) async throws { throw error }
     }
 
     struct Prepared {

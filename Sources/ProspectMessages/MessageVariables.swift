@@ -31,8 +31,8 @@ public enum MessageVariables {
             "one_minimum": notice.minimum == 1,
             "consecutive_misses": notice.consecutiveMisses,
             "many_misses": notice.consecutiveMisses > 1,
-            "is_missed": notice.status == "missed",
-            "is_pending": notice.status != "missed",
+            "is_missed": notice.status == .missed,
+            "is_pending": notice.status != .missed,
             "step": notice.step,
             "fix_command": fixCommand(kinds: kinds),
             "mention": notice.repSlack.map { "<@\($0)>" } ?? repName,
@@ -62,7 +62,7 @@ public enum MessageVariables {
         let zone = config.zone(of: person)
         let day = zone.localDate(of: now)
         return Notice(
-            type: "test",
+            type: .test,
             step: "test",
             audience: nil,
             rep: person.handle,
@@ -72,7 +72,7 @@ public enum MessageVariables {
             managerName: nil,
             recipient: person.handle,
             day: day,
-            status: "pending",
+            status: .pending,
             count: 0,
             minimum: config.rule.minimumActions,
             deadline: zone.instant(day, config.rule.endOfDay),

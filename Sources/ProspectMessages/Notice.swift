@@ -1,13 +1,22 @@
 import Foundation
 import ProspectCore
 
+/// What a notice is: a step's reminder or escalation, a manager's take-stock step, or a test
+/// message from `prospect admin test-channel`.
+public enum NoticeKind: String, Codable, Sendable, CaseIterable {
+    case reminder
+    case escalation
+    case takeStock = "take-stock"
+    case test
+}
+
 /// What a decided delivery is about: the outbox payload, fixed when the engine decided it.
 /// Texts are rendered from it at delivery time, in the recipient's zone.
 public struct Notice: Codable, Sendable, Equatable {
-    public var type: String
+    public var type: NoticeKind
     public var step: String
-    /// `rep`, `manager` or `manager.manager`; absent in rows decided before it was recorded.
-    public var audience: String?
+    /// Absent in rows decided before it was recorded.
+    public var audience: LadderStep.Audience?
     public var rep: String
     public var repName: String?
     public var repSlack: String?
@@ -15,7 +24,8 @@ public struct Notice: Codable, Sendable, Equatable {
     public var managerName: String?
     public var recipient: String
     public var day: LocalDate
-    public var status: String
+    /// `pending` or `missed`: whether the day's deadline had passed when the step came due.
+    public var status: DayState
     public var count: Int
     public var minimum: Int
     public var deadline: Date
@@ -25,9 +35,9 @@ public struct Notice: Codable, Sendable, Equatable {
     public var timezone: String
 
     public init(
-        type: String,
+        type: NoticeKind,
         step: String,
-        audience: String?,
+        audience: LadderStep.Audience?,
         rep: String,
         repName: String?,
         repSlack: String?,
@@ -35,7 +45,7 @@ public struct Notice: Codable, Sendable, Equatable {
         managerName: String?,
         recipient: String,
         day: LocalDate,
-        status: String,
+        status: DayState,
         count: Int,
         minimum: Int,
         deadline: Date,
@@ -73,11 +83,14 @@ public struct Notice: Codable, Sendable, Equatable {
 
     /// Which template family speaks for it.
     public var messageType: MessageType {
-        switch audience {
-        case "rep": .reminder
-        case "manager.manager": .skipLevel
-        case "manager": .escalation
-        default: type == "reminder" ? .reminder : .escalation
+        switch (type, audience) {
+        case (.test, _): .test
+        case (.takeStock, _): .takeStock
+        case (_, .rep?): .reminder
+        case (_, .managersManager?): .skipLevel
+        case (_, .manager?): .escalation
+        case (.reminder, nil): .reminder
+        case (.escalation, nil): .escalation
         }
     }
 

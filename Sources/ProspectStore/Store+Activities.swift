@@ -48,7 +48,7 @@ extension Store {
                 arguments: [rep.id, kind, note, value, Self.seconds(occurredAt), Self.seconds(loggedAt), clientID]
             )
             let id = db.lastInsertedRowID
-            if let day { try Self.upgradeLateVerdict(db, repID: rep.id, day: day) }
+            if let day { try Self.upgradeLateVerdict(db, repID: rep.id, day: day, now: loggedAt) }
             let row = try Row.fetchOne(db, sql: "SELECT * FROM activity WHERE id = ?", arguments: [id])!
             return (Self.decodeActivity(row, rep: rep.person.handle), false)
         }
@@ -156,12 +156,14 @@ extension Store {
 public struct DayCheck: Sendable {
     public var date: LocalDate
     public var bounds: Range<Date>
+    public var deadline: Date
     public var countingKinds: Set<String>
     public var minimum: Int
 
     public init(date: LocalDate, calendar: WorkCalendar, rule: Rule) {
         self.date = date
         self.bounds = calendar.bounds(of: date)
+        self.deadline = calendar.deadline(of: date, rule: rule)
         self.countingKinds = rule.countingKinds
         self.minimum = rule.minimumActions
     }
@@ -174,23 +176,17 @@ public struct DayCheck: Sendable {
 }
 
 extension Store {
-    static func upgradeLateVerdict(_ db: Database, repID: Int64, day: DayCheck) throws {
+    /// A recorded `missed` becomes what the one judgment now says of the day (`met-late` once
+    /// enough is logged within the grace), in the transaction of the late log.
+    static func upgradeLateVerdict(_ db: Database, repID: Int64, day: DayCheck, now: Date) throws {
         guard !day.countingKinds.isEmpty else { return }
-        var arguments: StatementArguments = [repID, seconds(day.bounds.lowerBound), seconds(day.bounds.upperBound)]
-        arguments += StatementArguments(day.countingKinds.sorted())
-        let count =
-            try Int.fetchOne(
-                db,
-                sql: """
-                    SELECT count(*) FROM activity WHERE person_id = ? AND occurred_at >= ? AND occurred_at < ?
-                      AND deleted_at IS NULL AND kind IN (\(databaseQuestionMarks(count: day.countingKinds.count)))
-                    """,
-                arguments: arguments
-            ) ?? 0
-        guard count >= day.minimum else { return }
+        let window = DayWindow(personID: repID, date: day.date, bounds: day.bounds, deadline: day.deadline)
+        guard let counts = try dayCounts(db, [window], kinds: day.countingKinds, now: now)[window.key] else { return }
+        let verdict = DayEvaluator.verdict(countByDeadline: counts.byDeadline, countByNow: counts.byNow, minimum: day.minimum)
+        guard verdict != .missed else { return }
         try db.execute(
-            sql: "UPDATE verdict SET verdict = 'met-late' WHERE person_id = ? AND date = ? AND verdict = 'missed'",
-            arguments: [repID, day.date.description]
+            sql: "UPDATE verdict SET verdict = ? WHERE person_id = ? AND date = ? AND verdict = 'missed'",
+            arguments: [verdict.rawValue, repID, day.date.description]
         )
     }
 }

@@ -135,6 +135,14 @@ extension Store {
         }
     }
 
+    /// The instant the engine has processed up to, if it ever ran on this database.
+    public func ladderCursor() async throws -> Date? {
+        try await read { db in
+            try String.fetchOne(db, sql: "SELECT value FROM engine_state WHERE key = 'processed_until'")
+                .flatMap(Double.init).map { Date(timeIntervalSince1970: $0) }
+        }
+    }
+
     /// Pending outbox rows and verdicts go; for `simulate`, which starts from a clean slate.
     public func forgetLadderState() async throws {
         try await write { db in

@@ -10,6 +10,12 @@ public struct StoredPerson: Sendable, Hashable {
     public var createdAt: Date
 }
 
+/// The active roster as stored: people with their manager's row id, and time off by person.
+public struct RosterRecords: Sendable {
+    public var people: [(stored: StoredPerson, managerID: Int64?)]
+    public var timeOff: [Int64: [TimeOff]]
+}
+
 extension Store {
     static let personColumns = """
         p.id, p.handle, p.name, p.email, p.timezone, m.handle AS manager, p.role, p.unix_user,
@@ -17,8 +23,29 @@ extension Store {
         """
     static let personFrom = "person p LEFT JOIN person m ON m.id = p.manager_id"
 
-    /// Every active person with their manager's row id, read inside the caller's transaction.
-    public static func activePeople(_ db: Database) throws -> [(stored: StoredPerson, managerID: Int64?)] {
+    /// Every active person with their manager's row id.
+    public func activePeople() async throws -> [(stored: StoredPerson, managerID: Int64?)] {
+        try await read { db in try Self.activePeople(db) }
+    }
+
+    /// Everyone the engine plans for, and time off ending on or after `timeOffSince`, in one read.
+    public func roster(timeOffSince: LocalDate) async throws -> RosterRecords {
+        try await read { db in
+            var timeOff: [Int64: [TimeOff]] = [:]
+            for row in try Row.fetchAll(
+                db,
+                sql: "SELECT person_id, from_date, to_date FROM time_off WHERE to_date >= ?",
+                arguments: [timeOffSince.description]
+            ) {
+                if let from = LocalDate(row["from_date"] as String), let to = LocalDate(row["to_date"] as String) {
+                    timeOff[row["person_id"], default: []].append(TimeOff(from: from, to: to))
+                }
+            }
+            return RosterRecords(people: try Self.activePeople(db), timeOff: timeOff)
+        }
+    }
+
+    static func activePeople(_ db: Database) throws -> [(stored: StoredPerson, managerID: Int64?)] {
         try Row.fetchAll(db, sql: "SELECT \(personColumns), p.manager_id FROM \(personFrom) WHERE p.active").map {
             (decodePerson($0), $0["manager_id"])
         }

@@ -32,7 +32,7 @@ extension Store {
     }
 
     /// Whether a manager took stock on `date` by `instant`.
-    public static func acknowledged(_ db: Database, personID: Int64, date: LocalDate, by instant: Date) throws -> Bool {
+    static func acknowledged(_ db: Database, personID: Int64, date: LocalDate, by instant: Date) throws -> Bool {
         try Bool.fetchOne(
             db,
             sql: "SELECT 1 FROM acknowledgement WHERE person_id = ? AND date = ? AND at <= ?",
@@ -42,7 +42,7 @@ extension Store {
 
     /// The activities (all kinds) and pipeline snapshots of many reps since `since`: two queries
     /// per chunk of reps, for team reports and digests.
-    public static func histories(
+    static func histories(
         _ db: Database,
         repIDs: [Int64],
         since: Date
@@ -89,7 +89,7 @@ extension Store {
 
     /// The counting, non-deleted activities of many reps that occurred since `since`: one query
     /// per chunk of reps (the engine's `after_misses`).
-    public static func countingTimes(_ db: Database, repIDs: [Int64], kinds: Set<String>, since: Date) throws -> [Int64: [ActivityTimes]] {
+    static func countingTimes(_ db: Database, repIDs: [Int64], kinds: Set<String>, since: Date) throws -> [Int64: [ActivityTimes]] {
         var out: [Int64: [ActivityTimes]] = [:]
         let ids = Array(Set(repIDs)).sorted()
         let kindList = kinds.sorted()
@@ -113,7 +113,7 @@ extension Store {
     }
 
     /// The days of many reps that have a recorded verdict, from `since` on.
-    public static func verdictDates(_ db: Database, repIDs: [Int64], since: LocalDate) throws -> [Int64: Set<LocalDate>] {
+    static func verdictDates(_ db: Database, repIDs: [Int64], since: LocalDate) throws -> [Int64: Set<LocalDate>] {
         var out: [Int64: Set<LocalDate>] = [:]
         let ids = Array(Set(repIDs)).sorted()
         for chunk in ids.chunked(into: 2000) {
@@ -128,6 +128,14 @@ extension Store {
             }
         }
         return out
+    }
+
+    /// The activities (all kinds) and pipeline snapshots of many reps since `since`, for reports.
+    public func histories(
+        repIDs: [Int64],
+        since: Date
+    ) async throws -> (activities: [Int64: [ActivityRecord]], snapshots: [Int64: [PipelineSnapshot]]) {
+        try await read { db in try Self.histories(db, repIDs: repIDs, since: since) }
     }
 
     /// The latest snapshot of a rep, if any.

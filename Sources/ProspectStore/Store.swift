@@ -62,13 +62,13 @@ public struct Store: Sendable {
         try Self.migrator.migrate(writer)
     }
 
-    /// Runs a read-only block; for the server's read routes.
-    public func read<T: Sendable>(_ block: @Sendable @escaping (Database) throws -> T) async throws -> T {
+    /// Runs a read-only block. Internal: everything above the Store asks by intent.
+    func read<T: Sendable>(_ block: @Sendable @escaping (Database) throws -> T) async throws -> T {
         do { return try await writer.read(block) } catch let error as DatabaseError { throw StoreUnavailable(error) ?? error }
     }
 
-    /// Runs a block in one write transaction.
-    public func write<T: Sendable>(_ block: @Sendable @escaping (Database) throws -> T) async throws -> T {
+    /// Runs a block in one write transaction. Internal, like ``read(_:)``.
+    func write<T: Sendable>(_ block: @Sendable @escaping (Database) throws -> T) async throws -> T {
         if let file {
             var info = stat()
             if stat(file.path, &info) != 0 || UInt64(info.st_dev) != file.device || UInt64(info.st_ino) != file.inode {

@@ -171,7 +171,7 @@ extension CheckConfig {
         else { return }
         do {
             let store = try Store.openReadOnly(path: c.daemon.database)
-            let roster = try await store.read { db in try EngineRoster.load(db, config: c, since: LocalDate(dayNumber: 0)) }
+            let roster = EngineRoster(try await store.roster(timeOffSince: LocalDate(dayNumber: 0)), config: c)
             for step in c.ladder where step.audience != .rep {
                 let missing = roster.reps.filter { roster.recipient(of: step.audience, for: $0.id) == nil }.map(\.handle).sorted()
                 guard !missing.isEmpty else { continue }

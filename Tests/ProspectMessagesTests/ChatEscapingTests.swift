@@ -11,9 +11,9 @@ import Testing
 
     func notice(name: String, slack: String?) -> Notice {
         Notice(
-            type: "escalation",
+            type: .escalation,
             step: "tell",
-            audience: "manager",
+            audience: .manager,
             rep: "mal",
             repName: name,
             repSlack: slack,
@@ -21,7 +21,7 @@ import Testing
             managerName: "Carol & Co <ops>",
             recipient: "carol",
             day: LocalDate("2026-03-09")!,
-            status: "pending",
+            status: .pending,
             count: 0,
             minimum: 1,
             deadline: Date(timeIntervalSince1970: 1_773_077_400),

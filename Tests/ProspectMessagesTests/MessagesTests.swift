@@ -17,9 +17,9 @@ import Testing
         source: "test.toml"
     )
 
-    func notice(audience: String, status: String = "missed", misses: Int = 3) -> Notice {
+    func notice(audience: LadderStep.Audience, status: DayState = .missed, misses: Int = 3) -> Notice {
         Notice(
-            type: audience == "rep" ? "reminder" : "escalation",
+            type: audience == .rep ? .reminder : .escalation,
             step: "skip",
             audience: audience,
             rep: "dana",
@@ -55,7 +55,7 @@ import Testing
         let erin = Person(handle: "erin", name: "Erin Director", email: "erin@example.com", timezone: "America/New_York")
         let message = MessageTemplates.builtIn.render(
             .skipLevel,
-            MessageVariables.of(notice(audience: "manager.manager"), recipient: erin, channel: "email", config: config)
+            MessageVariables.of(notice(audience: .managersManager), recipient: erin, channel: "email", config: config)
         )
         #expect(message.subject == "Dana Doe has missed 3 workdays in a row")
         #expect(
@@ -79,7 +79,7 @@ import Testing
         let carol = Person(handle: "carol", name: "Carol Manager", email: "carol@example.com", timezone: "UTC")
         let message = MessageTemplates.builtIn.render(
             .escalation,
-            MessageVariables.of(notice(audience: "manager", misses: 2), recipient: carol, channel: "email", config: config)
+            MessageVariables.of(notice(audience: .manager, misses: 2), recipient: carol, channel: "email", config: config)
         )
         #expect(message.subject == "Dana Doe missed the pipeline action on Monday 9 March")
         #expect(message.text.contains("the day closed at 17:30.\nThat is 2 missed workdays in a row.\n"), "\(message.text)")
@@ -99,7 +99,7 @@ import Testing
         let loaded = try MessageTemplates.load(directory: folder.path).get()
         #expect(loaded.overrides.count == 1)
         let erin = Person(handle: "dana", name: "Dana Doe", email: "dana@example.com", timezone: "UTC")
-        let vars = MessageVariables.of(notice(audience: "rep"), recipient: erin, channel: "email", config: config)
+        let vars = MessageVariables.of(notice(audience: .rep), recipient: erin, channel: "email", config: config)
         #expect(loaded.render(.reminder, vars).subject == "Pipeline check for Dana")
 
         try "Hi {{rep_name}}\n{{#is_missed}}late\n".write(
@@ -127,7 +127,7 @@ import Testing
     }
 
     @Test func aNoticeRoundTripsThroughTheOutboxPayload() {
-        let original = notice(audience: "manager")
+        let original = notice(audience: .manager)
         #expect(Notice.decode(original.json()) == original)
         #expect(original.json().contains("\"rep_name\":\"Dana Doe\""))
     }

@@ -40,7 +40,7 @@ struct Outgoing: Sendable {
         config: Config,
         templates: MessageTemplates
     ) -> Outgoing {
-        let type: MessageType = notice.type == "test" ? .test : notice.type == "take-stock" ? .takeStock : notice.messageType
+        let type = notice.messageType
         return Outgoing(
             messageID: messageID,
             channel: channel,

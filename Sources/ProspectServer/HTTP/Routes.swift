@@ -84,17 +84,16 @@ func makeRouter(_ handlers: Handlers) -> Router<AppContext> {
     v1.post("team/ack") { _, context in try jsonResponse(try await handlers.acknowledge(context), status: .created) }
     v1.get("report") { request, context in
         let query = request.uri.queryParameters
-        let format = query.get("format") ?? "json"
-        guard ["json", "text", "html"].contains(format) else { throw UserError("--format must be text, html or json") }
-        let report = try await handlers.report(
-            managerHandle: query.get("manager"),
-            period: query.get("period") ?? "week",
-            date: query.get("date"),
-            context
-        )
-        guard format != "json" else { return try jsonResponse(report) }
+        guard let format = ReportFormat(rawValue: query.get("format") ?? "json") else {
+            throw UserError("format must be one of json, text, html")
+        }
+        guard let period = ReportPeriod(rawValue: query.get("period") ?? "week") else {
+            throw UserError("period must be one of week, month")
+        }
+        let report = try await handlers.report(managerHandle: query.get("manager"), period: period, date: query.get("date"), context)
+        guard format != .json else { return try jsonResponse(report) }
         let body = try await handlers.rendered(report, format: format)
-        let type = format == "html" ? "text/html; charset=utf-8" : "text/plain; charset=utf-8"
+        let type = format == .html ? "text/html; charset=utf-8" : "text/plain; charset=utf-8"
         return Response(status: .ok, headers: [.contentType: type], body: .init(byteBuffer: ByteBuffer(string: body)))
     }
     v1.post("pipeline") { request, context in

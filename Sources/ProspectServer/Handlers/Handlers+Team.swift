@@ -38,7 +38,7 @@ extension Handlers {
     }
 
     /// `prospect report --week|--month`: the period containing `date`, up to today.
-    func report(managerHandle: String?, period: String, date: String?, _ context: AppContext) async throws -> TeamReport {
+    func report(managerHandle: String?, period: ReportPeriod, date: String?, _ context: AppContext) async throws -> TeamReport {
         let manager = try await manager(managerHandle, context)
         let config = config.current
         let now = clock.now
@@ -47,16 +47,14 @@ extension Handlers {
         let from: LocalDate
         let end: LocalDate
         switch period {
-        case "week":
+        case .week:
             from = day.weekStart
             end = from.adding(days: 6)
-        case "month":
+        case .month:
             from = day.firstOfMonth
             end = day.lastOfMonth
-        default:
-            throw UserError("the period '\(shown(period))' is not one of week, month")
         }
-        guard from <= today else { throw UserError("the \(period) of \(day) has not begun yet; pick a date up to \(today)") }
+        guard from <= today else { throw UserError("the \(period.rawValue) of \(day) has not begun yet; pick a date up to \(today)") }
         return try await report(.report, manager: manager, from: from, to: min(end, today), now: now, config: config)
     }
 
@@ -86,12 +84,12 @@ extension Handlers {
     }
 
     /// A report as text or HTML, through the weekly digest's templates.
-    func rendered(_ report: TeamReport, format: String) async throws -> String {
+    func rendered(_ report: TeamReport, format: ReportFormat) async throws -> String {
         guard let manager = try await store.person(handle: report.manager)?.person else {
             throw UserError(.notFound, "\(report.manager) is no longer on the roster")
         }
         let message = config.templates.render(.weekly, DigestVariables.of(report, recipient: manager, channel: "report"))
-        return format == "html" ? message.html : message.subject + "\n\n" + message.text
+        return format == .html ? message.html : message.subject + "\n\n" + message.text
     }
 
     /// `prospect team --ack`: the manager took stock today (in their zone).
@@ -126,7 +124,7 @@ extension Handlers {
         let config = config.current
         let now = clock.now
         // Every active person with their row id, in one read.
-        let people = Dictionary(try await store.read { db in try Store.activePeople(db).map { ($0.stored.person.handle, $0.stored) } }) { a, _ in a }
+        let people = Dictionary(try await store.activePeople().map { ($0.stored.person.handle, $0.stored) }) { a, _ in a }
         let records: [CSV.Record]
         switch CSV.parse(csv) {
         case .success(let r): records = r

@@ -35,8 +35,7 @@ struct LadderScheduler: Service {
                 logger.error("cannot read where the ladder stopped; catching up on the last 24 hours", metadata: ["error": "\(error)"])
             }
             // A restart catches up on at most the last 24 hours; a clock set back never repeats a decision.
-            var cursor = max(stored ?? .distantPast, start.addingTimeInterval(-Self.catchUpWindow))
-            cursor = min(cursor, start)
+            let cursor = min(max(stored ?? .distantPast, start.addingTimeInterval(-Self.catchUpWindow)), start)
             do {
                 let recorded = try await engine.recordMissedVerdicts(config: config.current, now: start)
                 if recorded > 0 {
@@ -45,48 +44,48 @@ struct LadderScheduler: Service {
             } catch {
                 logger.error("cannot record the verdicts missed while down", metadata: ["error": "\(error)"])
             }
-            while !Task.isCancelled {
-                do {
-                    cursor = try await pass(after: cursor, timer: timer)
-                } catch {
-                    logger.error("ladder pass failed; retrying in a minute", metadata: ["error": "\(error)"])
-                    timer.arm(at: Date().addingTimeInterval(60))
-                }
-                await replan.wait()
+            var wall = Wall(scheduler: self, timer: timer)
+            // Without a [[ladder]] the loop still runs: verdicts are recorded at each end of day, and digests go out.
+            do {
+                try await LadderDriver(engine: engine, horizon: Self.horizon).run(from: cursor, now: start, clock: &wall)
+            } catch {
+                logger.error("the ladder stopped", metadata: ["error": "\(error)"])
             }
         }
     }
 
-    /// Decides everything due in (cursor, now], arms the timer for what comes next, and returns the new cursor.
-    func pass(after cursor: Date, timer: WallTimer) async throws -> Date {
-        let now = clock.now
-        let config = config.current
-        // Without a [[ladder]] the pass still runs: verdicts are recorded at each end of day, and
-        // digests go out.
-        let roster = try await engine.roster(config: config, now: now)
-        var newCursor = cursor
-        if now > cursor {
-            // Instants are whole minutes: the millisecond nudge keeps the boundary half-open on the left.
-            let due = Engine.events(roster: roster, config: config, in: cursor.addingTimeInterval(0.001)..<now.addingTimeInterval(0.001))
-            if !due.isEmpty {
-                let decisions = try await engine.process(due, roster: roster, config: config, now: now)
-                for verdict in decisions.verdicts {
-                    logger.info("verdict", metadata: ["rep": "\(verdict.rep)", "day": "\(verdict.date)", "verdict": "\(verdict.verdict.rawValue)"])
-                }
-                for problem in decisions.unaddressed { logger.warning("step not sent: \(problem)") }
-                if !decisions.deliveries.isEmpty { outbox.ring() }
-            }
-            newCursor = now
+    /// The daemon's side of the driver loop: the configuration and roster as they are now, one
+    /// timer for the next instant, woken early by roster and configuration changes.
+    struct Wall: LadderClock {
+        let scheduler: LadderScheduler
+        let timer: WallTimer
+
+        func current() async throws -> (config: Config, roster: EngineRoster, fresh: Bool) {
+            let config = scheduler.config.current
+            return (config, try await scheduler.engine.roster(config: config, now: scheduler.clock.now), true)
         }
-        let upcoming = Engine.events(
-            roster: roster,
-            config: config,
-            in: now.addingTimeInterval(0.001)..<now.addingTimeInterval(Self.horizon)
-        )
-        let next = upcoming.first?.instant ?? now.addingTimeInterval(Self.horizon)
-        // The timer runs on the system's wall clock; the domain clock may be shifted in tests.
-        timer.arm(at: Date().addingTimeInterval(next.timeIntervalSince(now)))
-        logger.debug("next ladder instant", metadata: ["at": "\(next)"])
-        return newCursor
+
+        func wait(until instant: Date) async throws -> Date? {
+            // The timer runs on the system's wall clock; the domain clock may be shifted in tests.
+            timer.arm(at: Date().addingTimeInterval(instant.timeIntervalSince(scheduler.clock.now)))
+            scheduler.logger.debug("next ladder instant", metadata: ["at": "\(instant)"])
+            await scheduler.replan.wait()
+            return Task.isCancelled ? nil : scheduler.clock.now
+        }
+
+        func decided(_ decisions: Decisions) async {
+            for verdict in decisions.verdicts {
+                scheduler.logger.info(
+                    "verdict",
+                    metadata: ["rep": "\(verdict.rep)", "day": "\(verdict.date)", "verdict": "\(verdict.verdict.rawValue)"]
+                )
+            }
+            for problem in decisions.unaddressed { scheduler.logger.warning("step not sent: \(problem)") }
+            if !decisions.deliveries.isEmpty { scheduler.outbox.ring() }
+        }
+
+        func failed(_ error: any Error) async throws {
+            scheduler.logger.error("ladder pass failed; retrying in a minute", metadata: ["error": "\(error)"])
+        }
     }
 }
