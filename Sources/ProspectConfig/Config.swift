@@ -127,11 +127,61 @@ public struct ChannelSettings: Sendable, Equatable {
         case smtp, slack, webhook, ntfy, command, log
     }
 
+    /// `[channels.NAME] type = "smtp"`.
+    public struct SMTP: Sendable, Equatable {
+        public enum Security: String, Sendable, CaseIterable {
+            case starttls, tls, none
+        }
+
+        public var host: String
+        /// Nil: the security mode's port (587, 465 or 25).
+        public var port: Int?
+        public var security: Security = .starttls
+        public var username: String?
+        public var passwordFile: String?
+        /// The sender, as written: `Name <address>` or a bare address.
+        public var from: String
+        public var caFile: String?
+    }
+
+    /// `[channels.NAME] type = "ntfy"`.
+    public struct Ntfy: Sendable, Equatable {
+        public var server: String
+        /// The default topic; a person's `ntfy_topic` overrides it.
+        public var topic: String?
+        public var tokenFile: String?
+        public var priority = 3
+        public var escalationPriority = 4
+    }
+
+    /// How the channel delivers, with the settings of its type.
+    public enum Transport: Sendable, Equatable {
+        case smtp(SMTP)
+        case slack(url: String?, urlFile: String?)
+        case webhook(url: String, secretFile: String)
+        case ntfy(Ntfy)
+        case command(argv: [String])
+        case log
+    }
+
     public var name: String
-    public var type: Kind
-    /// The remaining keys, as strings (numbers rendered), arrays joined by NUL for `command.argv`.
-    public var settings: [String: String]
-    public var argv: [String]
+    public var transport: Transport
+    /// Seconds one attempt may take; nil: the type's default (30 for smtp, 10 otherwise).
+    public var timeout: Int?
+
+    public var type: Kind {
+        switch transport {
+        case .smtp: .smtp
+        case .slack: .slack
+        case .webhook: .webhook
+        case .ntfy: .ntfy
+        case .command: .command
+        case .log: .log
+        }
+    }
+
+    /// Seconds one attempt may take.
+    public var timeoutSeconds: Int { timeout ?? (type == .smtp ? 30 : 10) }
 
     /// The keys each channel type takes besides `type`.
     public static let keys: [Kind: Set<String>] = [
@@ -145,8 +195,8 @@ public struct ChannelSettings: Sendable, Equatable {
 
     /// A `*_file` setting as a path: `${CREDENTIALS_DIRECTORY}` (systemd's `LoadCredential=`) is
     /// replaced by its value from `environment`.
-    public func filePath(_ key: String, environment: [String: String]) -> String? {
-        guard let value = settings[key] else { return nil }
+    public static func filePath(_ value: String?, environment: [String: String]) -> String? {
+        guard let value else { return nil }
         guard value.contains("${CREDENTIALS_DIRECTORY}") else { return value }
         guard let directory = environment["CREDENTIALS_DIRECTORY"] else { return value }
         return value.replacingOccurrences(of: "${CREDENTIALS_DIRECTORY}", with: directory)
@@ -157,6 +207,38 @@ public struct ChannelSettings: Sendable, Equatable {
         .smtp: ["host", "from"], .slack: [], .webhook: ["url", "secret_file"], .ntfy: ["server"],
         .command: ["argv"], .log: [],
     ]
+
+    /// The transport of a `type` from its checked settings (strings, numbers rendered).
+    static func transport(_ type: Kind, _ settings: [String: String], argv: [String]) -> Transport {
+        switch type {
+        case .smtp:
+            .smtp(
+                SMTP(
+                    host: settings["host"] ?? "localhost",
+                    port: settings["port"].flatMap(Int.init),
+                    security: settings["security"].flatMap(SMTP.Security.init(rawValue:)) ?? .starttls,
+                    username: settings["username"],
+                    passwordFile: settings["password_file"],
+                    from: settings["from"] ?? "",
+                    caFile: settings["ca_file"]
+                )
+            )
+        case .slack: .slack(url: settings["url"], urlFile: settings["url_file"])
+        case .webhook: .webhook(url: settings["url"] ?? "", secretFile: settings["secret_file"] ?? "")
+        case .ntfy:
+            .ntfy(
+                Ntfy(
+                    server: settings["server"] ?? "",
+                    topic: settings["topic"],
+                    tokenFile: settings["token_file"],
+                    priority: settings["priority"].flatMap(Int.init) ?? 3,
+                    escalationPriority: settings["escalation_priority"].flatMap(Int.init) ?? 4
+                )
+            )
+        case .command: .command(argv: argv)
+        case .log: .log
+        }
+    }
 }
 
 extension Config {

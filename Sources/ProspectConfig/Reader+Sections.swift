@@ -308,7 +308,11 @@ extension Reader {
                 fail("\(path).url_file", "missing: a slack channel needs 'url_file' (the webhook URL is a secret)")
             }
             checkChannelValues(settings, path)
-            channels[name] = ChannelSettings(name: name, type: type, settings: settings, argv: argv)
+            channels[name] = ChannelSettings(
+                name: name,
+                transport: ChannelSettings.transport(type, settings, argv: argv),
+                timeout: settings["timeout"].flatMap(Int.init)
+            )
         }
         return channels
     }

@@ -2,21 +2,60 @@ import Foundation
 import GRDB
 import ProspectCore
 
+/// An `activity` row. Times are whole seconds since 1970 (UTC instants).
+struct ActivityRow: Codable, FetchableRecord, PersistableRecord {
+    static let databaseTableName = "activity"
+
+    enum Columns {
+        static let id = Column(CodingKeys.id)
+        static let personID = Column(CodingKeys.personID)
+        static let kind = Column(CodingKeys.kind)
+        static let occurredAt = Column(CodingKeys.occurredAt)
+        static let loggedAt = Column(CodingKeys.loggedAt)
+        static let clientID = Column(CodingKeys.clientID)
+        static let deletedAt = Column(CodingKeys.deletedAt)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, kind, note, value
+        case personID = "person_id"
+        case occurredAt = "occurred_at"
+        case loggedAt = "logged_at"
+        case clientID = "client_id"
+        case deletedAt = "deleted_at"
+    }
+
+    var id: Int64?
+    var personID: Int64
+    var kind: String
+    var note: String?
+    var value: Double?
+    var occurredAt: Int64
+    var loggedAt: Int64
+    var clientID: String
+    var deletedAt: Int64?
+
+    /// A rep's live activities, newest logged first.
+    static func live(of personID: Int64) -> QueryInterfaceRequest<ActivityRow> {
+        filter(Columns.personID == personID && Columns.deletedAt == nil)
+    }
+
+    func activity(rep: String) -> Activity {
+        Activity(
+            id: id ?? 0,
+            rep: rep,
+            kind: kind,
+            note: note,
+            value: value,
+            occurredAt: Store.date(occurredAt),
+            loggedAt: Store.date(loggedAt)
+        )
+    }
+}
+
 extension Store {
     static func seconds(_ date: Date) -> Int64 { Int64(date.timeIntervalSince1970.rounded(.down)) }
     static func date(_ seconds: Int64) -> Date { Date(timeIntervalSince1970: Double(seconds)) }
-
-    static func decodeActivity(_ row: Row, rep: String) -> Activity {
-        Activity(
-            id: row["id"],
-            rep: rep,
-            kind: row["kind"],
-            note: row["note"],
-            value: row["value"],
-            occurredAt: date(row["occurred_at"]),
-            loggedAt: date(row["logged_at"])
-        )
-    }
 
     /// Records an activity once per `clientID`; a retry returns the first record and `duplicate`.
     ///
@@ -33,45 +72,34 @@ extension Store {
         day: DayCheck? = nil
     ) async throws -> (activity: Activity, duplicate: Bool) {
         try await write { db in
-            if let row = try Row.fetchOne(
-                db,
-                sql: "SELECT * FROM activity WHERE person_id = ? AND client_id = ?",
-                arguments: [rep.id, clientID]
-            ) {
-                return (Self.decodeActivity(row, rep: rep.person.handle), true)
+            let handle = rep.person.handle
+            if let first = try ActivityRow.filter(ActivityRow.Columns.personID == rep.id && ActivityRow.Columns.clientID == clientID).fetchOne(db) {
+                return (first.activity(rep: handle), true)
             }
-            try db.execute(
-                sql: """
-                    INSERT INTO activity (person_id, kind, note, value, occurred_at, logged_at, client_id)
-                    VALUES (?, ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [rep.id, kind, note, value, Self.seconds(occurredAt), Self.seconds(loggedAt), clientID]
+            var row = ActivityRow(
+                personID: rep.id,
+                kind: kind,
+                note: note,
+                value: value,
+                occurredAt: Self.seconds(occurredAt),
+                loggedAt: Self.seconds(loggedAt),
+                clientID: clientID
             )
-            let id = db.lastInsertedRowID
+            try row.insert(db)
+            row.id = db.lastInsertedRowID
             if let day { try Self.upgradeLateVerdict(db, repID: rep.id, day: day, now: loggedAt) }
-            let row = try Row.fetchOne(db, sql: "SELECT * FROM activity WHERE id = ?", arguments: [id])!
-            return (Self.decodeActivity(row, rep: rep.person.handle), false)
+            return (row.activity(rep: handle), false)
         }
     }
 
     /// Soft-deletes the rep's most recently logged live activity, with an audit entry.
     public func undoLast(rep: StoredPerson, actor: String, now: Date) async throws -> Activity? {
         try await write { db in
-            guard
-                let row = try Row.fetchOne(
-                    db,
-                    sql: """
-                        SELECT * FROM activity WHERE person_id = ? AND deleted_at IS NULL
-                        ORDER BY logged_at DESC, id DESC LIMIT 1
-                        """,
-                    arguments: [rep.id]
-                )
-            else { return nil }
-            let activity = Self.decodeActivity(row, rep: rep.person.handle)
-            try db.execute(
-                sql: "UPDATE activity SET deleted_at = ? WHERE id = ?",
-                arguments: [Self.seconds(now), activity.id]
-            )
+            let latest = ActivityRow.live(of: rep.id).order(ActivityRow.Columns.loggedAt.desc, ActivityRow.Columns.id.desc)
+            guard var row = try latest.fetchOne(db) else { return nil }
+            let activity = row.activity(rep: rep.person.handle)
+            row.deletedAt = Self.seconds(now)
+            try row.update(db, columns: [ActivityRow.Columns.deletedAt])
             try Self.audit(
                 db,
                 now: now,
@@ -106,15 +134,14 @@ extension Store {
     /// The rep's live activities that occurred in `range`, newest first.
     public func activities(rep: StoredPerson, in range: Range<Date>) async throws -> [Activity] {
         try await read { db in
-            try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT * FROM activity
-                    WHERE person_id = ? AND occurred_at >= ? AND occurred_at < ? AND deleted_at IS NULL
-                    ORDER BY occurred_at DESC, id DESC
-                    """,
-                arguments: [rep.id, Self.seconds(range.lowerBound), Self.seconds(range.upperBound)]
-            ).map { Self.decodeActivity($0, rep: rep.person.handle) }
+            try ActivityRow.live(of: rep.id)
+                .filter(
+                    ActivityRow.Columns.occurredAt >= Self.seconds(range.lowerBound)
+                        && ActivityRow.Columns.occurredAt < Self.seconds(range.upperBound)
+                )
+                .order(ActivityRow.Columns.occurredAt.desc, ActivityRow.Columns.id.desc)
+                .fetchAll(db)
+                .map { $0.activity(rep: rep.person.handle) }
         }
     }
 

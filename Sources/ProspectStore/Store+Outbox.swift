@@ -49,7 +49,7 @@ extension Store {
                     date: LocalDate(row["date"] as String) ?? LocalDate(dayNumber: 0),
                     subject: OutboxSubject(key: row["step"]),
                     channel: row["channel"],
-                    recipient: Self.decodePerson(row).person,
+                    recipient: try Self.decodePerson(row).person,
                     type: DeliveryType(rawValue: row["type"]) ?? .escalation,
                     dueAt: Self.date(row["due_at"]),
                     payload: row["payload"],

@@ -16,6 +16,53 @@ public struct RosterRecords: Sendable {
     public var timeOff: [Int64: [TimeOff]]
 }
 
+/// A `person` row as read with its manager's handle (``Store/personColumns``).
+struct PersonRow: Decodable, FetchableRecord {
+    enum CodingKeys: String, CodingKey {
+        case id, handle, name, email, timezone, manager, role, workdays, calendar, slack, active
+        case unixUser = "unix_user"
+        case ntfyTopic = "ntfy_topic"
+        case createdAt = "created_at"
+    }
+
+    var id: Int64
+    var handle: String
+    var name: String
+    var email: String
+    var timezone: String
+    /// The manager's handle (joined), not their row id.
+    var manager: String?
+    var role: String
+    var unixUser: String?
+    var workdays: String?
+    var calendar: String?
+    var slack: String?
+    var ntfyTopic: String?
+    var active: Bool
+    var createdAt: Int64
+
+    var stored: StoredPerson {
+        StoredPerson(
+            id: id,
+            person: Person(
+                handle: handle,
+                name: name,
+                email: email,
+                timezone: timezone,
+                manager: manager,
+                role: Role(rawValue: role) ?? .rep,
+                unixUser: unixUser,
+                workdays: workdays.flatMap { try? Weekday.parseList($0).get() },
+                calendar: calendar,
+                slack: slack,
+                ntfyTopic: ntfyTopic,
+                active: active
+            ),
+            createdAt: Store.date(createdAt)
+        )
+    }
+}
+
 extension Store {
     static let personColumns = """
         p.id, p.handle, p.name, p.email, p.timezone, m.handle AS manager, p.role, p.unix_user,
@@ -47,36 +94,15 @@ extension Store {
 
     static func activePeople(_ db: Database) throws -> [(stored: StoredPerson, managerID: Int64?)] {
         try Row.fetchAll(db, sql: "SELECT \(personColumns), p.manager_id FROM \(personFrom) WHERE p.active").map {
-            (decodePerson($0), $0["manager_id"])
+            (try decodePerson($0), $0["manager_id"])
         }
     }
 
-    static func decodePerson(_ row: Row) -> StoredPerson {
-        let workdays: String? = row["workdays"]
-        let parsedWorkdays: Set<Weekday>? = workdays.flatMap { try? Weekday.parseList($0).get() }
-        return StoredPerson(
-            id: row["id"],
-            person: Person(
-                handle: row["handle"],
-                name: row["name"],
-                email: row["email"],
-                timezone: row["timezone"],
-                manager: row["manager"],
-                role: Role(rawValue: row["role"]) ?? .rep,
-                unixUser: row["unix_user"],
-                workdays: parsedWorkdays,
-                calendar: row["calendar"],
-                slack: row["slack"],
-                ntfyTopic: row["ntfy_topic"],
-                active: row["active"]
-            ),
-            createdAt: Date(timeIntervalSince1970: Double(row["created_at"] as Int64))
-        )
-    }
+    static func decodePerson(_ row: Row) throws -> StoredPerson { try PersonRow(row: row).stored }
 
     static func fetchPerson(_ db: Database, where clause: String, _ arguments: StatementArguments) throws -> StoredPerson? {
         try Row.fetchOne(db, sql: "SELECT \(personColumns) FROM \(personFrom) WHERE \(clause)", arguments: arguments)
-            .map(decodePerson)
+            .map { try decodePerson($0) }
     }
 
     public func person(handle: String) async throws -> StoredPerson? {
@@ -94,7 +120,7 @@ extension Store {
             try Row.fetchAll(
                 db,
                 sql: "SELECT \(Self.personColumns) FROM \(Self.personFrom) \(includeInactive ? "" : "WHERE p.active") ORDER BY p.handle"
-            ).map { Self.decodePerson($0).person }
+            ).map { try Self.decodePerson($0).person }
         }
     }
 

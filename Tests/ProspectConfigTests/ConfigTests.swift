@@ -164,12 +164,15 @@ let minimal = """
                 + "\n[channels.email]\ntype = \"smtp\"\nhost = \"h\"\nfrom = \"a@example.com\"\npassword_file = \"${CREDENTIALS_DIRECTORY}/smtp.password\"\n",
             source: "test.toml"
         )
-        let email = try #require(config.channels["email"])
+        guard case .smtp(let email)? = config.channels["email"]?.transport else {
+            Issue.record("channels.email is not an smtp channel")
+            return
+        }
         #expect(
-            email.filePath("password_file", environment: ["CREDENTIALS_DIRECTORY": "/run/credentials/prospectd.service"])
+            ChannelSettings.filePath(email.passwordFile, environment: ["CREDENTIALS_DIRECTORY": "/run/credentials/prospectd.service"])
                 == "/run/credentials/prospectd.service/smtp.password"
         )
-        #expect(email.filePath("password_file", environment: [:]) == "${CREDENTIALS_DIRECTORY}/smtp.password")
+        #expect(ChannelSettings.filePath(email.passwordFile, environment: [:]) == "${CREDENTIALS_DIRECTORY}/smtp.password")
     }
 
     @Test func refusesInlineSecretsAndMissingChannelKeys() {

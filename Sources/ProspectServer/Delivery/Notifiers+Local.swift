@@ -107,16 +107,20 @@ struct CommandNotifier: Notifier {
 
 /// `type = "smtp"`: an email, plain text with an HTML alternative, to the recipient's address.
 struct SMTPNotifier: Notifier {
-    let channel: ChannelSettings
+    let smtp: ChannelSettings.SMTP
     let passwordFile: String?
     let timeout: TimeAmount
 
     func deliver(_ outgoing: Outgoing, now: Date) async throws {
-        let settings = channel.settings
-        let security = SMTPSettings.Security(rawValue: settings["security"] ?? "starttls") ?? .starttls
+        let security: SMTPSettings.Security =
+            switch smtp.security {
+            case .starttls: .starttls
+            case .tls: .tls
+            case .none: .none
+            }
         let defaultPort = security == .tls ? 465 : security == .starttls ? 587 : 25
         do {
-            let from = try MailAddress(parsing: settings["from"] ?? "")
+            let from = try MailAddress(parsing: smtp.from)
             let message = try MailMessage(
                 from: from,
                 to: MailAddress(name: outgoing.recipient.name, address: outgoing.recipient.email),
@@ -130,12 +134,12 @@ struct SMTPNotifier: Notifier {
             try await SMTPClient.send(
                 message,
                 settings: SMTPSettings(
-                    host: settings["host"] ?? "localhost",
-                    port: settings["port"].flatMap(Int.init) ?? defaultPort,
+                    host: smtp.host,
+                    port: smtp.port ?? defaultPort,
                     security: security,
-                    username: settings["username"],
+                    username: smtp.username,
                     password: password,
-                    caFile: settings["ca_file"],
+                    caFile: smtp.caFile,
                     timeout: timeout,
                     heloName: Self.hostName
                 )

@@ -111,31 +111,24 @@ struct ChannelKit: Sendable {
     }
 
     func notifier(_ channel: ChannelSettings) -> any Notifier {
-        let timeout = TimeAmount.seconds(Int64(channel.settings["timeout"].flatMap(Int.init) ?? (channel.type == .smtp ? 30 : 10)))
+        let timeout = TimeAmount.seconds(Int64(channel.timeoutSeconds))
         let http = HTTPPoster(client: client, timeout: timeout)
-        switch channel.type {
+        func file(_ path: String?) -> String? { ChannelSettings.filePath(path, environment: environment) }
+        switch channel.transport {
         case .log: return LogNotifier(logger: logger)
-        case .webhook:
-            return WebhookNotifier(
-                url: channel.settings["url"] ?? "",
-                secretFile: channel.filePath("secret_file", environment: environment) ?? "",
-                http: http
-            )
-        case .slack:
-            return SlackNotifier(url: channel.settings["url"], urlFile: channel.filePath("url_file", environment: environment), http: http)
-        case .ntfy:
+        case .webhook(let url, let secretFile): return WebhookNotifier(url: url, secretFile: file(secretFile) ?? "", http: http)
+        case .slack(let url, let urlFile): return SlackNotifier(url: url, urlFile: file(urlFile), http: http)
+        case .ntfy(let ntfy):
             return NtfyNotifier(
-                server: channel.settings["server"] ?? "",
-                defaultTopic: channel.settings["topic"],
-                tokenFile: channel.filePath("token_file", environment: environment),
-                priority: channel.settings["priority"] ?? "3",
-                escalationPriority: channel.settings["escalation_priority"] ?? "4",
+                server: ntfy.server,
+                defaultTopic: ntfy.topic,
+                tokenFile: file(ntfy.tokenFile),
+                priority: String(ntfy.priority),
+                escalationPriority: String(ntfy.escalationPriority),
                 http: http
             )
-        case .command:
-            return CommandNotifier(argv: channel.argv, timeout: TimeInterval(timeout.nanoseconds / 1_000_000_000))
-        case .smtp:
-            return SMTPNotifier(channel: channel, passwordFile: channel.filePath("password_file", environment: environment), timeout: timeout)
+        case .command(let argv): return CommandNotifier(argv: argv, timeout: TimeInterval(channel.timeoutSeconds))
+        case .smtp(let smtp): return SMTPNotifier(smtp: smtp, passwordFile: file(smtp.passwordFile), timeout: timeout)
         }
     }
 }
