@@ -258,6 +258,20 @@ public struct PeopleResponse: Codable, Sendable {
     public init(people: [Person]) { self.people = people }
 }
 
+/// `GET /v1/outbox`: newest decided first.
+public struct OutboxListResponse: Codable, Sendable {
+    public var rows: [OutboxItem]
+
+    public init(rows: [OutboxItem]) { self.rows = rows }
+}
+
+/// `POST /v1/outbox/retry`: every failed row queued again.
+public struct OutboxRetryResponse: Codable, Sendable {
+    public var retried: Int
+
+    public init(retried: Int) { self.retried = retried }
+}
+
 /// `POST /v1/roster`
 public struct RosterImportResponse: Codable, Sendable {
     public var created: Int

@@ -5,8 +5,8 @@ import ProspectCore
 
 struct Admin: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Manage the roster and API tokens (admins).",
-        subcommands: [RepCommands.self, Roster.self, Token.self, TestChannel.self, ImportCommands.self]
+        abstract: "Manage the roster, API tokens and the outbox (admins).",
+        subcommands: [RepCommands.self, Roster.self, Token.self, TestChannel.self, ImportCommands.self, OutboxCommands.self]
     )
 }
 
@@ -14,7 +14,7 @@ struct RepCommands: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rep",
         abstract: "Add, list, change or deactivate people.",
-        subcommands: [RepAdd.self, RepList.self, RepUpdate.self, RepDeactivate.self]
+        subcommands: [RepAdd.self, RepList.self, RepUpdate.self, RepDeactivate.self, RepForget.self]
     )
 }
 
@@ -144,6 +144,23 @@ struct RepDeactivate: AsyncParsableCommand {
         )
         if json { return printJSON(person) }
         print("Deactivated \(person.handle); their history stays.")
+    }
+}
+
+struct RepForget: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "forget",
+        abstract: "Erase a person's personal data and tokens; their anonymous counts stay, so team figures stay true."
+    )
+
+    @Argument(help: "Their handle.") var handle: String
+    @Flag(name: .long, help: "Print JSON.") var json = false
+    @OptionGroup var connection: ConnectionOptions
+
+    func run() async throws {
+        let person = try await connection.client().post(Person.self, "/v1/people/\(query(handle))/forget", [String: String]())
+        if json { return printJSON(person) }
+        print("Forgot \(handle): their name, email, logins, notes and tokens are erased; their counts stay as \(person.handle).")
     }
 }
 

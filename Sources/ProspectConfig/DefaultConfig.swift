@@ -1,7 +1,11 @@
+import ProspectCore
+
 extension ConfigLoader {
-    /// The configuration `prospectd run --dev` uses: the rule and kinds of the contract, no channels,
-    /// no ladder (so nothing is sent), and files under `stateDirectory`.
-    public static func embeddedDefault(stateDirectory: String) -> Config {
+    /// The configuration `prospectd run --dev` uses: the rule and kinds of the contract, files
+    /// under `stateDirectory`, and with `firstReminder` a ladder on the `log` channel (the
+    /// daemon's own log, so nothing leaves the machine): a reminder to the rep at that time, and
+    /// the manager told at the end of a day missed. Without it, no ladder and no channel.
+    public static func embeddedDefault(stateDirectory: String, firstReminder: LocalTime? = nil) -> Config {
         // The folder is not written into the TOML text: a quote or a backslash in it would change
         // what the text says. The paths are set on the parsed value instead.
         let text = """
@@ -14,12 +18,33 @@ extension ConfigLoader {
             timezone        = "UTC"
 
             \(defaultKinds)
+            \(firstReminder.map(devLadder) ?? "")
             """
         // The text is fixed and covered by a test; a failure here is a programming error.
         var config = try! parse(text, source: "<embedded default>")
         config.daemon.database = stateDirectory + "/prospectd.sqlite"
         config.daemon.socket = stateDirectory + "/prospectd.sock"
         return config
+    }
+
+    /// A `LocalTime` prints as `HH:MM`: nothing from outside goes into the text.
+    static func devLadder(_ reminder: LocalTime) -> String {
+        """
+        [[ladder]]
+        name      = "nudge"
+        at        = "\(reminder)"
+        audience  = "rep"
+        channels  = ["log"]
+
+        [[ladder]]
+        name      = "manager"
+        at        = "end_of_day"
+        audience  = "manager"
+        channels  = ["log"]
+
+        [channels.log]
+        type = "log"
+        """
     }
 
     static let defaultKinds = """

@@ -187,6 +187,7 @@ struct OutboxInsertRow: PersistableRecord {
         static let messageID = Column("message_id")
         static let nextAttemptAt = Column("next_attempt_at")
         static let createdAt = Column("created_at")
+        static let queuedAt = Column("queued_at")
     }
 
     var entry: OutboxEntry
@@ -205,6 +206,7 @@ struct OutboxInsertRow: PersistableRecord {
         container[Columns.messageID] = messageID
         container[Columns.nextAttemptAt] = Store.seconds(createdAt)
         container[Columns.createdAt] = Store.seconds(createdAt)
+        container[Columns.queuedAt] = Store.seconds(createdAt)
     }
 }
 

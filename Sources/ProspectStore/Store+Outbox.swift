@@ -20,6 +20,8 @@ public struct OutboxRow: Sendable, Hashable {
     public var messageID: String
     public var attempts: Int
     public var createdAt: Date
+    /// When it was last queued (decided, or retried by an admin).
+    public var queuedAt: Date
 }
 
 extension Store {
@@ -55,7 +57,8 @@ extension Store {
                     payload: row["payload"],
                     messageID: row["message_id"],
                     attempts: row["attempts"],
-                    createdAt: Self.date(row["created_at"])
+                    createdAt: Self.date(row["created_at"]),
+                    queuedAt: Self.date(row["queued_at"])
                 )
             }
         }
@@ -89,23 +92,27 @@ extension Store {
                 sql: "UPDATE outbox SET status = 'delivered', delivered_at = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?",
                 arguments: [Self.seconds(now), id]
             )
+            try db.execute(sql: "INSERT INTO outbox_attempt (outbox_id, at, error) VALUES (?, ?, NULL)", arguments: [id, Self.seconds(now)])
         }
     }
 
-    /// Records a failed attempt: to be retried at `next`, or given up when `next` is nil.
-    public func markAttemptFailed(id: Int64, error: String, next: Date?) async throws {
+    /// Records a failed attempt: to be retried at `next`, or given up when `next` is nil. A row
+    /// an admin cancelled meanwhile stays cancelled.
+    public func markAttemptFailed(id: Int64, error: String, next: Date?, now: Date) async throws {
+        let error = String(error.prefix(1000))
         try await write { db in
             if let next {
                 try db.execute(
-                    sql: "UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE id = ?",
-                    arguments: [String(error.prefix(1000)), Self.seconds(next), id]
+                    sql: "UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE id = ? AND status = 'pending'",
+                    arguments: [error, Self.seconds(next), id]
                 )
             } else {
                 try db.execute(
-                    sql: "UPDATE outbox SET attempts = attempts + 1, last_error = ?, status = 'failed' WHERE id = ?",
-                    arguments: [String(error.prefix(1000)), id]
+                    sql: "UPDATE outbox SET attempts = attempts + 1, last_error = ?, status = 'failed' WHERE id = ? AND status = 'pending'",
+                    arguments: [error, id]
                 )
             }
+            try db.execute(sql: "INSERT INTO outbox_attempt (outbox_id, at, error) VALUES (?, ?, ?)", arguments: [id, Self.seconds(now), error])
         }
     }
 
@@ -162,6 +169,130 @@ extension Store {
                     arguments: [repID, date.description]
                 )
             )
+        }
+    }
+}
+
+extension Store {
+    static let outboxItemSelect = """
+        SELECT o.id, r.handle AS rep, p.handle AS recipient, o.channel, o.type, o.step, o.date, o.status, o.due_at,
+            o.created_at, o.next_attempt_at, o.delivered_at, o.message_id, o.attempts, o.last_error
+        FROM outbox o JOIN person r ON r.id = o.person_id JOIN person p ON p.id = o.recipient_id
+        """
+
+    static func decodeOutboxItem(_ row: Row) -> OutboxItem {
+        let state = OutboxState(stored: row["status"]) ?? .pending
+        return OutboxItem(
+            id: row["id"],
+            rep: row["rep"],
+            recipient: row["recipient"],
+            channel: row["channel"],
+            type: DeliveryType(rawValue: row["type"]) ?? .escalation,
+            step: OutboxSubject(key: row["step"]).name,
+            date: LocalDate(row["date"] as String) ?? LocalDate(dayNumber: 0),
+            state: state,
+            dueAt: date(row["due_at"]),
+            decidedAt: date(row["created_at"]),
+            nextAttemptAt: state == .pending ? date(row["next_attempt_at"]) : nil,
+            deliveredAt: (row["delivered_at"] as Int64?).map(date),
+            messageID: row["message_id"],
+            attemptCount: row["attempts"],
+            lastError: row["last_error"]
+        )
+    }
+
+    /// Outbox rows for an operator, newest decided first: by state, about one rep, decided on or
+    /// after `since` (UTC), at most `limit`.
+    public func outboxItems(state: OutboxState?, rep: Int64?, since: Date?, limit: Int) async throws -> [OutboxItem] {
+        var clauses: [String] = []
+        var arguments = StatementArguments()
+        if let state {
+            clauses.append("o.status = ?")
+            arguments += [state.stored]
+        }
+        if let rep {
+            clauses.append("o.person_id = ?")
+            arguments += [rep]
+        }
+        if let since {
+            clauses.append("o.created_at >= ?")
+            arguments += [Self.seconds(since)]
+        }
+        arguments += [limit]
+        let filter = clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND ")
+        let query = arguments
+        return try await read { db in
+            try Row.fetchAll(db, sql: Self.outboxItemSelect + filter + " ORDER BY o.created_at DESC, o.id DESC LIMIT ?", arguments: query)
+                .map(Self.decodeOutboxItem)
+        }
+    }
+
+    /// One outbox row with every attempt, or nil.
+    public func outboxItem(id: Int64) async throws -> OutboxItem? {
+        try await read { db in try Self.fetchOutboxItem(db, id: id) }
+    }
+
+    static func fetchOutboxItem(_ db: Database, id: Int64) throws -> OutboxItem? {
+        guard var item = try Row.fetchOne(db, sql: Self.outboxItemSelect + " WHERE o.id = ?", arguments: [id]).map(decodeOutboxItem) else {
+            return nil
+        }
+        item.attempts = try Row.fetchAll(db, sql: "SELECT at, error FROM outbox_attempt WHERE outbox_id = ? ORDER BY id", arguments: [id]).map {
+            OutboxAttempt(at: date($0["at"]), error: $0["error"])
+        }
+        return item
+    }
+
+    /// Queues a failed (or cancelled) row again, due now, under the same message id, audited.
+    public func retryOutbox(id: Int64, actor: String, now: Date) async throws -> OutboxItem {
+        try await write { db in
+            guard let item = try Self.fetchOutboxItem(db, id: id) else {
+                throw UserError(.notFound, "no outbox row \(id); see prospect admin outbox list")
+            }
+            guard item.state == .failed || item.state == .cancelled else {
+                throw UserError(.conflict, "outbox row \(id) is \(item.state.rawValue); only a failed or cancelled row can be retried")
+            }
+            try Self.requeue(db, ids: [id], now: now)
+            try Self.audit(db, now: now, actor: actor, action: "outbox.retry", subject: String(id), detail: item.messageID)
+            return try Self.fetchOutboxItem(db, id: id)!
+        }
+    }
+
+    /// Queues every failed row again; returns how many.
+    public func retryFailedOutbox(actor: String, now: Date) async throws -> Int {
+        try await write { db in
+            let ids = try Int64.fetchAll(db, sql: "SELECT id FROM outbox WHERE status = 'failed' ORDER BY id")
+            try Self.requeue(db, ids: ids, now: now)
+            if !ids.isEmpty { try Self.audit(db, now: now, actor: actor, action: "outbox.retry", subject: nil, detail: "\(ids.count) failed rows") }
+            return ids.count
+        }
+    }
+
+    static func requeue(_ db: Database, ids: [Int64], now: Date) throws {
+        for chunk in ids.chunked(into: 2000) {
+            var arguments: StatementArguments = [seconds(now), seconds(now)]
+            arguments += StatementArguments(chunk)
+            try db.execute(
+                sql: """
+                    UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = ?, queued_at = ?
+                    WHERE id IN (\(databaseQuestionMarks(count: chunk.count)))
+                    """,
+                arguments: arguments
+            )
+        }
+    }
+
+    /// Cancels a pending or failed row: it is never attempted again (unless retried), audited.
+    public func cancelOutbox(id: Int64, actor: String, now: Date) async throws -> OutboxItem {
+        try await write { db in
+            guard let item = try Self.fetchOutboxItem(db, id: id) else {
+                throw UserError(.notFound, "no outbox row \(id); see prospect admin outbox list")
+            }
+            guard item.state == .pending || item.state == .failed else {
+                throw UserError(.conflict, "outbox row \(id) is \(item.state.rawValue) already; only a pending or failed row can be cancelled")
+            }
+            try db.execute(sql: "UPDATE outbox SET status = 'cancelled' WHERE id = ?", arguments: [id])
+            try Self.audit(db, now: now, actor: actor, action: "outbox.cancel", subject: String(id), detail: item.messageID)
+            return try Self.fetchOutboxItem(db, id: id)!
         }
     }
 }

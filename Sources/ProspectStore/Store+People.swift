@@ -327,3 +327,71 @@ extension Store {
         )
     }
 }
+
+extension Store {
+    /// Erases a person's personal data (`prospect admin rep forget`): name, email, Unix user,
+    /// chat and push ids, the notes of their activities, the reasons of their time off, their
+    /// tokens, and messages that name them; their handle becomes `forgotten-ID` everywhere,
+    /// the audit trail too. What counts stays (activities' kinds and times, verdicts, pipeline
+    /// figures, whether they are active), so team figures stay true. Refused for the last
+    /// active admin. Deleted content is overwritten (`secure_delete`, on for every connection)
+    /// and the WAL is checkpointed and truncated, so the old values are not left in the
+    /// database files. Returns the pseudonymous person.
+    public func forgetPerson(handle: String, actor: String, now: Date) async throws -> Person {
+        let forgotten = try await write { db -> Person in
+            guard let stored = try Self.fetchPerson(db, where: "p.handle = ?", [handle]) else { throw UserError.noSuchHandle(handle) }
+            let person = stored.person
+            if person.role == .admin, person.active {
+                let admins = try Int.fetchOne(db, sql: "SELECT count(*) FROM person WHERE role = 'admin' AND active") ?? 0
+                if admins <= 1 {
+                    throw UserError(.conflict, "\(handle) is the last admin; make another person admin first")
+                }
+            }
+            let pseudonym = "forgotten-\(stored.id)"
+            // Messages that carry their name, email or handle: sent ones are blanked, waiting ones cancelled too.
+            for needle in Set([person.name, person.email, person.handle].filter { $0.count >= 2 }) {
+                try db.execute(
+                    sql: """
+                        UPDATE outbox SET payload = '{}', last_error = NULL,
+                            status = CASE WHEN status IN ('pending', 'failed') THEN 'cancelled' ELSE status END
+                        WHERE instr(payload, ?) > 0 OR instr(coalesce(last_error, ''), ?) > 0
+                        """,
+                    arguments: [needle, needle]
+                )
+            }
+            try db.execute(
+                sql: """
+                    UPDATE outbox SET payload = '{}', status = CASE WHEN status IN ('pending', 'failed') THEN 'cancelled' ELSE status END
+                    WHERE person_id = ? OR recipient_id = ?
+                    """,
+                arguments: [stored.id, stored.id]
+            )
+            try db.execute(sql: "UPDATE outbox_attempt SET error = NULL WHERE outbox_id IN (SELECT id FROM outbox WHERE payload = '{}')")
+            try db.execute(sql: "UPDATE activity SET note = NULL WHERE person_id = ?", arguments: [stored.id])
+            try db.execute(sql: "UPDATE time_off SET reason = NULL WHERE person_id = ?", arguments: [stored.id])
+            try db.execute(sql: "DELETE FROM token WHERE person_id = ?", arguments: [stored.id])
+            var names = [person.handle]
+            if let user = person.unixUser { names.append("unix:\(user)") }
+            for name in names {
+                try db.execute(sql: "UPDATE audit SET actor = ? WHERE actor = ?", arguments: [pseudonym, name])
+                try db.execute(sql: "UPDATE audit SET subject = ? WHERE subject = ?", arguments: [pseudonym, name])
+            }
+            try db.execute(
+                sql: """
+                    UPDATE person SET handle = ?, name = '(forgotten)', email = '', unix_user = NULL, slack = NULL,
+                        ntfy_topic = NULL WHERE id = ?
+                    """,
+                arguments: [pseudonym, stored.id]
+            )
+            try Self.audit(db, now: now, actor: actor, action: "rep.forget", subject: pseudonym)
+            return try Self.fetchPerson(db, where: "p.id = ?", [stored.id])!.person
+        }
+        // The old pages live on in the WAL until it is checkpointed and cut back; free pages
+        // from before secure_delete was on (an older prospectd) can hold them too: VACUUM then.
+        try await writer.writeWithoutTransaction { db in
+            if try Int.fetchOne(db, sql: "PRAGMA freelist_count") ?? 0 > 0 { try db.execute(sql: "VACUUM") }
+            _ = try db.checkpoint(.truncate)
+        }
+        return forgotten
+    }
+}

@@ -157,6 +157,51 @@ extension Store {
                     """
             )
         }
+        migrator.registerMigration("v6-outbox-admin") { db in
+            // An admin may cancel a row or queue it again (a CHECK cannot be altered in SQLite:
+            // the table is rebuilt, ids and message ids kept), and every attempt is kept with its error.
+            try db.execute(
+                sql: """
+                    CREATE TABLE outbox_new (
+                        id              INTEGER PRIMARY KEY,
+                        person_id       INTEGER NOT NULL REFERENCES person(id) ON DELETE RESTRICT,
+                        date            TEXT NOT NULL,
+                        step            TEXT NOT NULL,
+                        channel         TEXT NOT NULL,
+                        recipient_id    INTEGER NOT NULL REFERENCES person(id) ON DELETE RESTRICT,
+                        type            TEXT NOT NULL,
+                        due_at          INTEGER NOT NULL,
+                        payload         TEXT NOT NULL,
+                        message_id      TEXT NOT NULL UNIQUE,
+                        status          TEXT NOT NULL DEFAULT 'pending'
+                                        CHECK (status IN ('pending', 'delivered', 'failed', 'cancelled')),
+                        attempts        INTEGER NOT NULL DEFAULT 0,
+                        next_attempt_at INTEGER NOT NULL,
+                        last_error      TEXT,
+                        created_at      INTEGER NOT NULL,
+                        delivered_at    INTEGER,
+                        -- When it was last queued (decided, or retried by an admin): giving up counts from here.
+                        queued_at       INTEGER NOT NULL,
+                        UNIQUE (person_id, date, step, channel)
+                    );
+                    INSERT INTO outbox_new SELECT id, person_id, date, step, channel, recipient_id, type, due_at, payload,
+                        message_id, status, attempts, next_attempt_at, last_error, created_at, delivered_at, created_at FROM outbox;
+                    DROP TABLE outbox;
+                    ALTER TABLE outbox_new RENAME TO outbox;
+                    CREATE INDEX outbox_pending ON outbox(next_attempt_at) WHERE status = 'pending';
+                    CREATE INDEX outbox_step ON outbox(person_id, step, date);
+                    CREATE INDEX outbox_status ON outbox(status, created_at);
+
+                    CREATE TABLE outbox_attempt (
+                        id        INTEGER PRIMARY KEY,
+                        outbox_id INTEGER NOT NULL REFERENCES outbox(id) ON DELETE CASCADE,
+                        at        INTEGER NOT NULL,
+                        error     TEXT
+                    );
+                    CREATE INDEX outbox_attempt_row ON outbox_attempt(outbox_id, id);
+                    """
+            )
+        }
         return migrator
     }
 }

@@ -15,6 +15,8 @@ public struct Store: Sendable {
         config.foreignKeysEnabled = true
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            // Deleted and overwritten content is zeroed, so an erased person leaves no trace in free space.
+            try db.execute(sql: "PRAGMA secure_delete = ON")
         }
         do {
             let pool = try DatabasePool(path: path, configuration: config)

@@ -17,7 +17,7 @@ struct Prospectd: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "prospectd",
         abstract: "The prospectd daemon: every rep, one pipeline-building action every workday.",
-        subcommands: [Run.self, CheckConfig.self, Simulate.self, Version.self],
+        subcommands: [Run.self, CheckConfig.self, Simulate.self, Backup.self, Version.self],
         defaultSubcommand: Run.self
     )
 
@@ -71,13 +71,17 @@ struct Run: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "prospectd")
+        let clock: any WallClock = startClockAt.flatMap(ActivityTime.parseISO8601).map { ShiftedClock(startingAt: $0) } ?? SystemClock()
         let loaded: Config
         let path: String?
         do {
             if let dev {
                 let folder = URL(fileURLWithPath: dev).standardizedFileURL.path
                 try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-                loaded = ConfigLoader.embeddedDefault(stateDirectory: folder)
+                // The first reminder five minutes from now (UTC wall time, the default's zone), so
+                // a newcomer sees the ladder work in the daemon's log.
+                let reminder = Zone.utc.localTime(of: clock.now.addingTimeInterval(5 * 60 + 59))
+                loaded = ConfigLoader.embeddedDefault(stateDirectory: folder, firstReminder: reminder)
                 path = nil
             } else {
                 path = config ?? systemConfigPath
@@ -97,7 +101,6 @@ struct Run: AsyncParsableCommand {
             for problem in problems.problems { FileHandle.standardError.write(Data("\(problem)\n".utf8)) }
             Foundation.exit(1)
         }
-        let clock: any WallClock = startClockAt.flatMap(ActivityTime.parseISO8601).map { ShiftedClock(startingAt: $0) } ?? SystemClock()
         logger.notice(
             "prospectd \(prospectdVersion) starting",
             metadata: ["config": "\(path ?? "embedded default")", "socket": "\(loaded.daemon.socket)"]
@@ -185,6 +188,40 @@ extension CheckConfig {
             }
         } catch {
             Diagnostics.write("warning: could not read the roster to check managers: \(error)", level: .warning)
+        }
+    }
+}
+
+struct Backup: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Copy the database while the daemon runs, check the copy's integrity, and put it at --to.",
+        discussion: """
+            Uses SQLite's online backup: one consistent snapshot, without stopping the daemon or the reps logging.
+            The copy is written beside --to and renamed into place only once PRAGMA integrity_check says ok, so
+            --to is either the previous backup or a whole new one. Run it as a user who can read the database.
+            """
+    )
+
+    @Option(name: .long, help: "The configuration file (default: \(systemConfigPath)).") var config: String = systemConfigPath
+    @Option(name: .long, help: "Where the copy goes (replaced atomically if it exists).") var to: String
+
+    func run() throws {
+        let loaded: Config
+        do { loaded = try ConfigLoader.load(path: config) } catch let errors as ConfigErrors {
+            for error in errors.errors { Diagnostics.write("\(error)", level: .error) }
+            throw ExitCode(1)
+        }
+        let database = loaded.daemon.database
+        if database.hasPrefix("postgres://") || database.hasPrefix("postgresql://") {
+            Diagnostics.write("prospectd backup: the database is PostgreSQL; back it up with pg_dump", level: .error)
+            throw ExitCode(1)
+        }
+        do {
+            let report = try Store.backup(databaseAt: database, to: to)
+            print("prospectd backup: \(report.path): \(report.bytes) bytes, integrity ok, in \(String(format: "%.2f", report.seconds)) s")
+        } catch {
+            Diagnostics.write("prospectd backup: \(error)", level: .error)
+            throw ExitCode(1)
         }
     }
 }

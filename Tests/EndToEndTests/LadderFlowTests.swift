@@ -16,9 +16,9 @@ final class Receiver {
         self.log = log
     }
 
-    func start(secretFile: String, failUntil: Date? = nil) throws {
+    func start(secretFile: String, failUntil: Date? = nil, failStatus: Int = 500) throws {
         var arguments = [fixture("webhook-receiver.py"), String(port), secretFile, log]
-        if let failUntil { arguments += ["--fail-until", String(failUntil.timeIntervalSince1970)] }
+        if let failUntil { arguments += ["--fail-until", String(failUntil.timeIntervalSince1970), "--fail-status", String(failStatus)] }
         self.process = try startPython(arguments)
         // Wait until it accepts connections.
         for _ in 0..<100 {

@@ -4,9 +4,9 @@
 Verifies each request's Standard Webhooks signature and appends one JSON line per request to LOG:
 {"id", "timestamp", "valid", "status", "body", "path", "headers", "raw"} (body is the parsed JSON,
 or null; raw is the body as text). Slack and ntfy deliveries land here too, unsigned. Until the Unix time given by --fail-until it answers
-500 (to exercise retries); after that 204.
+500 (to exercise retries), or the --fail-status given (400: a refusal prospectd does not retry); after that 204.
 
-    webhook-receiver.py PORT SECRET_FILE LOG [--fail-until UNIX_SECONDS]
+    webhook-receiver.py PORT SECRET_FILE LOG [--fail-until UNIX_SECONDS] [--fail-status CODE]
 """
 import base64
 import hashlib
@@ -23,6 +23,7 @@ signal.pthread_sigmask(signal.SIG_SETMASK, [])
 
 port, secret_file, log_path = int(sys.argv[1]), sys.argv[2], sys.argv[3]
 fail_until = float(sys.argv[sys.argv.index("--fail-until") + 1]) if "--fail-until" in sys.argv else 0
+fail_status = int(sys.argv[sys.argv.index("--fail-status") + 1]) if "--fail-status" in sys.argv else 500
 with open(secret_file) as f:
     key = base64.b64decode(f.read().strip().removeprefix("whsec_"))
 lock = threading.Lock()
@@ -37,7 +38,7 @@ class Handler(BaseHTTPRequestHandler):
         expected = base64.b64encode(hmac.new(key, f"{msg_id}.{timestamp}.".encode() + body, hashlib.sha256).digest()).decode()
         given = [s.split(",", 1)[1] for s in self.headers.get("webhook-signature", "").split(" ") if s.startswith("v1,")]
         valid = any(hmac.compare_digest(expected, g) for g in given)
-        status = 500 if time.time() < fail_until else 204
+        status = fail_status if time.time() < fail_until else 204
         try:
             parsed = json.loads(body)
         except ValueError:

@@ -49,7 +49,10 @@ let minimal = """
         let config = ConfigLoader.embeddedDefault(stateDirectory: "/tmp/x")
         #expect(config.daemon.socket == "/tmp/x/prospectd.sock")
         #expect(config.rule.minimumActions == 1 && config.rule.endOfDay == LocalTime("17:30"))
-        #expect(config.ladder.isEmpty && config.digest == nil)
+        #expect(config.ladder.isEmpty && config.digest == nil && config.channels.isEmpty)
+        let dev = ConfigLoader.embeddedDefault(stateDirectory: "/tmp/x", firstReminder: LocalTime("16:05"))
+        #expect(dev.ladder.map(\.name) == ["nudge", "manager"] && dev.ladder[0].at == .time(LocalTime("16:05")!))
+        #expect(dev.channels["log"]?.type == .log && dev.ladder.allSatisfy { $0.channels == ["log"] })
     }
 
     @Test func aMinimalFileTakesTheDefaults() throws {

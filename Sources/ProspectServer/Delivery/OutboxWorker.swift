@@ -97,8 +97,8 @@ struct OutboxWorker: Service {
             let next = now.addingTimeInterval(
                 Self.backoff(attempt: row.attempts + 1, base: Double(settings.retryBase), cap: Double(settings.retryMax))
             )
-            let giveUp = failure.permanent || next.timeIntervalSince(row.createdAt) > Double(settings.giveUpAfter)
-            try? await store.markAttemptFailed(id: row.id, error: failure.description, next: giveUp ? nil : next)
+            let giveUp = failure.permanent || next.timeIntervalSince(row.queuedAt) > Double(settings.giveUpAfter)
+            try? await store.markAttemptFailed(id: row.id, error: failure.description, next: giveUp ? nil : next, now: clock.now)
             if giveUp {
                 logger.error(
                     "delivery failed for good",

@@ -67,6 +67,9 @@ func makeRouter(_ handlers: Handlers) -> Router<AppContext> {
     v1.post("people/:handle/deactivate") { _, context in
         try jsonResponse(try await handlers.deactivate(handle: try context.parameters.require("handle"), context))
     }
+    v1.post("people/:handle/forget") { _, context in
+        try jsonResponse(try await handlers.forget(handle: try context.parameters.require("handle"), context))
+    }
     v1.get("roster") { _, context in
         let csv = try await handlers.exportRoster(context)
         return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: csv)))
@@ -104,6 +107,26 @@ func makeRouter(_ handlers: Handlers) -> Router<AppContext> {
     }
     v1.delete("tokens/:handle") { _, context in
         try jsonResponse(try await handlers.revokeTokens(handle: try context.parameters.require("handle"), context))
+    }
+    v1.get("outbox") { request, context in
+        let query = request.uri.queryParameters
+        return try jsonResponse(
+            try await handlers.outboxList(
+                state: query.get("state"),
+                rep: query.get("rep"),
+                since: query.get("since"),
+                limit: query.get("limit"),
+                context
+            )
+        )
+    }
+    v1.post("outbox/retry") { _, context in try jsonResponse(try await handlers.outboxRetryFailed(context)) }
+    v1.get("outbox/:id") { _, context in try jsonResponse(try await handlers.outboxShow(id: try context.parameters.require("id"), context)) }
+    v1.post("outbox/:id/retry") { _, context in
+        try jsonResponse(try await handlers.outboxRetry(id: try context.parameters.require("id"), context))
+    }
+    v1.post("outbox/:id/cancel") { _, context in
+        try jsonResponse(try await handlers.outboxCancel(id: try context.parameters.require("id"), context))
     }
     v1.post("channels/:name/test") { request, context in
         let name = try context.parameters.require("name")

@@ -81,6 +81,15 @@ extension Handlers {
         return try await store.deactivate(handle: handle, actor: identity.actor, now: clock.now)
     }
 
+    /// `prospect admin rep forget`: personal data erased, counts kept.
+    func forget(handle: String, _ context: AppContext) async throws -> Person {
+        let identity = try requireAdmin(context)
+        defer { replan.ring() }
+        let person = try await store.forgetPerson(handle: handle, actor: identity.actor, now: clock.now)
+        logger.notice("a person was forgotten", metadata: ["as": "\(person.handle)"])
+        return person
+    }
+
     func importRoster(csv: String, _ context: AppContext) async throws -> RosterImportResponse {
         let identity = try requireAdmin(context)
         let rows: [RosterCSV.Row]

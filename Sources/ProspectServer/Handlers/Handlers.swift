@@ -18,6 +18,8 @@ struct Handlers: Sendable {
     let channels: ChannelKit
     /// Failed token attempts on TCP, per address.
     var limiter = TokenFailureLimiter()
+    /// Rung when outbox rows are queued again (`admin outbox retry`).
+    var outbox = Doorbell()
 
     func calendar(for rep: StoredPerson, _ config: Config, since: LocalDate) async throws -> WorkCalendar {
         config.workCalendar(for: rep.person, timeOff: try await store.timeOff(repID: rep.id, since: since))

@@ -56,7 +56,8 @@ public struct Daemon {
             logger: logger,
             replan: replan,
             channels: channels,
-            limiter: TokenFailureLimiter(limit: config.daemon.tokenFailureLimit)
+            limiter: TokenFailureLimiter(limit: config.daemon.tokenFailureLimit),
+            outbox: outbox
         )
         let responder = makeRouter(handlers).buildResponder()
 
