@@ -74,6 +74,13 @@ import Testing
             contentType: "text/csv",
             expected: [403, 403, 403, 403, 200, 401, 401, 401]
         ),
+        Row(method: "GET", path: "/v1/outbox", expected: [403, 403, 403, 403, 200, 401, 401, 401]),
+        Row(method: "GET", path: "/v1/outbox?state=failed&since=2026-01-01", expected: [403, 403, 403, 403, 200, 401, 401, 401]),
+        Row(method: "GET", path: "/v1/outbox/999999", expected: [403, 403, 403, 403, 404, 401, 401, 401]),
+        Row(method: "POST", path: "/v1/outbox/retry", expected: [403, 403, 403, 403, 200, 401, 401, 401]),
+        Row(method: "POST", path: "/v1/outbox/999999/retry", expected: [403, 403, 403, 403, 404, 401, 401, 401]),
+        Row(method: "POST", path: "/v1/outbox/999999/cancel", expected: [403, 403, 403, 403, 404, 401, 401, 401]),
+        Row(method: "POST", path: "/v1/people/nobody-{n}/forget", expected: [403, 403, 403, 403, 404, 401, 401, 401]),
     ]
 
     /// One request with curl: the status code and the body.

@@ -118,5 +118,25 @@ import Testing
             schemas,
             path: "import"
         )
+        let item = OutboxItem(
+            id: 7,
+            rep: "eli",
+            recipient: "carol",
+            channel: "hook",
+            type: .escalation,
+            step: "manager",
+            date: friday,
+            state: .pending,
+            dueAt: at(friday, 14),
+            decidedAt: at(friday, 14),
+            nextAttemptAt: at(friday, 15),
+            deliveredAt: at(friday, 16),
+            messageID: "msg_1",
+            attemptCount: 1,
+            lastError: "answered 500",
+            attempts: [OutboxAttempt(at: at(friday, 14), error: "answered 500")]
+        )
+        Self.check(try Self.encoded(OutboxListResponse(rows: [item])), against: "OutboxListResponse", schemas, path: "outbox")
+        Self.check(try Self.encoded(OutboxRetryResponse(retried: 2)), against: "OutboxRetryResponse", schemas, path: "outbox/retry")
     }
 }
