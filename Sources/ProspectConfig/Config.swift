@@ -43,6 +43,8 @@ public struct DaemonSettings: Sendable, Equatable {
     public var socket: String
     /// Optional TCP API, `host:port`.
     public var listen: ListenAddress?
+    /// Optional Prometheus endpoint (`GET /metrics`, no identity), `host:port`.
+    public var metricsListen: ListenAddress?
     /// Failed token attempts per address and minute before the TCP API answers 429.
     public var tokenFailureLimit: Int = 10
     /// Connections one peer (a Unix user on the socket, an address on TCP) may hold open at once.

@@ -47,7 +47,7 @@ extension Reader {
     }
 
     mutating func readDaemon(_ t: TOMLTable) -> DaemonSettings? {
-        checkKeys(t, "daemon", allowed: ["database", "socket", "listen", "token_failure_limit", "connections_per_peer"])
+        checkKeys(t, "daemon", allowed: ["database", "socket", "listen", "metrics_listen", "token_failure_limit", "connections_per_peer"])
         let database = string(t, "database", "daemon") ?? DaemonSettings.defaultDatabase
         let socket = string(t, "socket", "daemon") ?? DaemonSettings.defaultSocket
         if database.isEmpty { fail("daemon.database", "is empty; expected a file path") }
@@ -60,6 +60,14 @@ extension Reader {
             if listen == nil { fail("daemon.listen", "'\(text)' is not an address; expected \"HOST:PORT\" like \"127.0.0.1:8787\"") }
         }
         var settings = DaemonSettings(database: database, socket: socket, listen: listen)
+        if let text = string(t, "metrics_listen", "daemon") {
+            settings.metricsListen = ListenAddress(text)
+            if settings.metricsListen == nil {
+                fail("daemon.metrics_listen", "'\(text)' is not an address; expected \"HOST:PORT\" like \"127.0.0.1:9787\"")
+            } else if settings.metricsListen == listen {
+                fail("daemon.metrics_listen", "is the same address as daemon.listen; give the metrics their own port")
+            }
+        }
         if !socket.isEmpty, !database.isEmpty, let problem = settings.socketPathProblem { fail("daemon.socket", problem) }
         settings.tokenFailureLimit = int(t, "token_failure_limit", "daemon", range: 1...100_000) ?? settings.tokenFailureLimit
         settings.connectionsPerPeer = int(t, "connections_per_peer", "daemon", range: 1...10_000) ?? settings.connectionsPerPeer

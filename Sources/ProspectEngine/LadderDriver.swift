@@ -11,8 +11,8 @@ public protocol LadderClock {
     /// Waits until `instant` (or an earlier wake-up: a roster change) and returns the time it
     /// is then; nil ends the run.
     mutating func wait(until instant: Date) async throws -> Date?
-    /// What one pass decided and applied.
-    mutating func decided(_ decisions: Decisions) async
+    /// What one pass decided and applied, and how long deciding and applying took.
+    mutating func decided(_ decisions: Decisions, in duration: Duration) async
     /// A pass failed; throw to end the run, or return to retry after ``LadderDriver/retryAfter``.
     mutating func failed(_ error: any Error) async throws
 }
@@ -48,7 +48,11 @@ public struct LadderDriver: Sendable {
                 }
                 if now > cursor {
                     let due = plan!.take(through: now)
-                    if !due.isEmpty { await clock.decided(try await engine.process(due, roster: roster, config: config, now: now)) }
+                    if !due.isEmpty {
+                        let start = ContinuousClock.now
+                        let decisions = try await engine.process(due, roster: roster, config: config, now: now)
+                        await clock.decided(decisions, in: ContinuousClock.now - start)
+                    }
                     cursor = now
                 }
                 next = plan!.next ?? plan!.until

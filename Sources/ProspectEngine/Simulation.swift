@@ -102,7 +102,7 @@ public struct Simulation {
             return instant
         }
 
-        mutating func decided(_ decisions: Decisions) async {
+        mutating func decided(_ decisions: Decisions, in duration: Duration) async {
             for delivery in decisions.deliveries { emit(delivery) }
             for problem in decisions.unaddressed { warn("not sent: \(problem)") }
         }

@@ -116,6 +116,13 @@ extension Store {
         }
     }
 
+    /// When the oldest pending row was queued, if any is pending.
+    public func oldestPendingOutbox() async throws -> Date? {
+        try await read { db in
+            try Int64.fetchOne(db, sql: "SELECT min(queued_at) FROM outbox WHERE status = 'pending'").map(Self.date)
+        }
+    }
+
     /// Counts of outbox rows by status, for tests and the operator.
     public func outboxCounts() async throws -> [String: Int] {
         try await read { db in

@@ -198,6 +198,67 @@ import Glibc
         }
     }
 
+    /// `/metrics` after a morning of logging and a 14:00 step: the counts are the day's, in
+    /// Prometheus' text format, with no handle in any label.
+    @Test func metricsCarryTheDaysCounts() throws {
+        let metricsPort = freePort()
+        let daemon = try DaemonUnderTest(clock: "2026-03-09T13:59:45Z")
+        try daemon.writeConfig(
+            """
+            [[ladder]]
+            name = "nudge"
+            at = "14:00"
+            channels = ["journal"]
+            [channels.journal]
+            type = "log"
+            """,
+            daemonExtra: "metrics_listen = \"127.0.0.1:\(metricsPort)\""
+        )
+        try daemon.start()
+        let roster = daemon.folder.appendingPathComponent("roster.csv").path
+        try
+            "handle,name,email,timezone,manager,role\nann,Ann,ann@example.com,UTC,,rep\nben,Ben,ben@example.com,UTC,,rep\ncyd,Cyd,cyd@example.com,UTC,,rep\n"
+            .write(toFile: roster, atomically: true, encoding: .utf8)
+        #expect(try daemon.prospect(["admin", "roster", "import", roster]).code == 0)
+        let ann = try daemon.prospect(["admin", "token", "issue", "ann"]).out.trimmingCharacters(in: .whitespacesAndNewlines)
+        let cyd = try daemon.prospect(["admin", "token", "issue", "cyd"]).out.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(try daemon.prospect(["log", "call"], token: ann).code == 0)
+        #expect(try daemon.prospect(["log", "email"], token: ann).code == 0)
+        #expect(try daemon.prospect(["log", "call"], token: cyd).code == 0)
+        #expect(try daemon.prospect(["log", "bogus"], token: cyd).code == 1)
+        try daemon.waitForLog("rep=ben step=nudge")
+        try daemon.waitForLog("delivered channel=journal")
+
+        let scraped = try run("/usr/bin/curl", ["-s", "-D", "-", "http://127.0.0.1:\(metricsPort)/metrics"])
+        #expect(scraped.code == 0 && scraped.out.contains("text/plain; version=0.0.4"), "\(scraped)")
+        let lines = Set(scraped.lines)
+        func value(_ series: String) -> Double? {
+            lines.first { $0.hasPrefix(series + " ") }.flatMap { Double($0.split(separator: " ").last ?? "") }
+        }
+        #expect(value(#"prospectd_activities_logged_total{kind="call"}"#) == 2, "\(scraped.out)")
+        #expect(value(#"prospectd_activities_logged_total{kind="email"}"#) == 1)
+        #expect(value(#"prospectd_decisions_total{type="reminder"}"#) == 1)
+        #expect(value(#"prospectd_deliveries_total{channel="journal",type="reminder",outcome="delivered"}"#) == 1)
+        #expect(value(#"prospectd_outbox_rows{state="sent"}"#) == 1 && value(#"prospectd_outbox_rows{state="pending"}"#) == 0)
+        #expect(value("prospectd_outbox_oldest_pending_seconds") == 0)
+        #expect(value(#"prospectd_http_requests_total{route="/v1/activities",code="201"}"#) == 3)
+        #expect(
+            lines.contains { $0.hasPrefix(#"prospectd_http_requests_total{route="/v1/activities",code="4"#) && $0.hasSuffix(" 1") },
+            "the refused log is counted with its 4xx code"
+        )
+        #expect(value("prospectd_leader") == 1)
+        #expect(lines.contains { $0.hasPrefix("prospectd_build_info{version=") })
+        #expect(lines.contains { $0.hasPrefix("prospectd_ladder_pass_seconds_count") })
+        #expect(lines.contains { $0.hasPrefix(#"prospectd_delivery_seconds_bucket{channel="journal""#) })
+        #expect(lines.contains { $0.hasPrefix(#"prospectd_http_request_seconds_count{route="/v1/activities"}"#) })
+        for handle in ["ann", "ben", "cyd", "Ann", "Ben"] {
+            #expect(!scraped.out.contains("\"\(handle)\""), "a label carries \(handle)")
+        }
+        let other = try run("/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(metricsPort)/v1/whoami"])
+        #expect(other.out == "404", "the metrics port serves nothing else: \(other)")
+        #expect(daemon.stop() == 0)
+    }
+
     @Test func theLastAdminCannotBeForgotten() throws {
         let daemon = try DaemonUnderTest()
         try daemon.start()

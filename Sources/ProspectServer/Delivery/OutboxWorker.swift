@@ -82,6 +82,7 @@ struct OutboxWorker: Service {
 
     func attempt(_ row: OutboxRow, notifier: (any Notifier)?, outgoing: Outgoing?, settings: DeliverySettings) async {
         let now = clock.now
+        let start = ContinuousClock.now
         do {
             guard let notifier else {
                 throw DeliveryFailure(permanent: true, description: "channel '\(row.channel)' is no longer configured")
@@ -91,6 +92,7 @@ struct OutboxWorker: Service {
             }
             try await notifier.deliver(outgoing, now: now)
             try await store.markDelivered(id: row.id, now: clock.now)
+            Record.delivery(channel: row.channel, type: row.type, outcome: "delivered", seconds: ContinuousClock.now - start)
             logger.info("delivered", metadata: ["id": "\(row.messageID)", "channel": "\(row.channel)", "step": "\(row.step)", "rep": "\(row.rep)"])
         } catch {
             let failure = error as? DeliveryFailure ?? DeliveryFailure(permanent: false, description: "\(error)")
@@ -99,6 +101,7 @@ struct OutboxWorker: Service {
             )
             let giveUp = failure.permanent || next.timeIntervalSince(row.queuedAt) > Double(settings.giveUpAfter)
             try? await store.markAttemptFailed(id: row.id, error: failure.description, next: giveUp ? nil : next, now: clock.now)
+            Record.delivery(channel: row.channel, type: row.type, outcome: giveUp ? "failed" : "retry", seconds: ContinuousClock.now - start)
             if giveUp {
                 logger.error(
                     "delivery failed for good",

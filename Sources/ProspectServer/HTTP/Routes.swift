@@ -20,6 +20,7 @@ func csvBody(_ request: Request, what: String, limit: Int = 16 << 20) async thro
 /// Builds the router: error mapping, identity, then every `/v1` route.
 func makeRouter(_ handlers: Handlers) -> Router<AppContext> {
     let router = Router(context: AppContext.self)
+    router.add(middleware: RequestMetricsMiddleware())
     router.add(middleware: ErrorMiddleware(logger: handlers.logger))
     router.add(middleware: IdentityMiddleware(store: handlers.store, clock: handlers.clock, limiter: handlers.limiter))
     let v1 = router.group("v1")
@@ -131,6 +132,19 @@ func makeRouter(_ handlers: Handlers) -> Router<AppContext> {
     v1.post("channels/:name/test") { request, context in
         let name = try context.parameters.require("name")
         return try jsonResponse(try await handlers.testChannel(name: name, try await decodeBody(TestChannelRequest.self, from: request), context))
+    }
+    return router
+}
+
+/// `[daemon] metrics_listen`: `GET /metrics` in the Prometheus text format, and nothing else.
+func makeMetricsRouter(_ metrics: DaemonMetrics) -> Router<AppContext> {
+    let router = Router(context: AppContext.self)
+    router.get("metrics") { _, _ in
+        Response(
+            status: .ok,
+            headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(string: try await metrics.exposition()))
+        )
     }
     return router
 }

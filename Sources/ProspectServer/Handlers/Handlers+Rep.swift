@@ -51,6 +51,7 @@ extension Handlers {
             clientID: request.clientID,
             day: .afterDeadline(of: zone.localDate(of: occurredAt), calendar: calendar, rule: config.rule, now: now)
         )
+        if !duplicate { Record.activityLogged(kind: activity.kind) }
         return ActivityResponse(activity: activity, duplicate: duplicate, status: try await status(of: rep, config, now: now))
     }
 

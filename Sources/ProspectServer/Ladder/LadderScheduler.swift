@@ -73,7 +73,8 @@ struct LadderScheduler: Service {
             return Task.isCancelled ? nil : scheduler.clock.now
         }
 
-        func decided(_ decisions: Decisions) async {
+        func decided(_ decisions: Decisions, in duration: Duration) async {
+            Record.ladderPass(duration, deliveries: decisions.deliveries.map(\.type), verdicts: decisions.verdicts.count)
             for verdict in decisions.verdicts {
                 scheduler.logger.info(
                     "verdict",

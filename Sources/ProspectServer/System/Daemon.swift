@@ -61,7 +61,7 @@ public struct Daemon {
         )
         let responder = makeRouter(handlers).buildResponder()
 
-        let expected = config.daemon.listen == nil ? 1 : 2
+        let expected = 1 + (config.daemon.listen == nil ? 0 : 1) + (config.daemon.metricsListen == nil ? 0 : 1)
         let running = Mutex(0)
         let notifier = notifier
         let logger = logger
@@ -110,6 +110,18 @@ public struct Daemon {
                         logger: logger
                     ),
                     onServerRunning: { channel in onRunning("tcp:\(channel.localAddress.map { "\($0)" } ?? "\(listen)")") }
+                )
+            )
+        }
+        if let metricsListen = config.daemon.metricsListen {
+            let metrics = DaemonMetrics(store: store, clock: clock)
+            services.append(
+                APIServer(
+                    responder: makeMetricsRouter(metrics).buildResponder(),
+                    address: .hostname(metricsListen.host, port: metricsListen.port),
+                    logger: logger,
+                    limits: ConnectionLimits(listener: "metrics:\(metricsListen)", total: 64, perPeer: 16, logger: logger),
+                    onServerRunning: { channel in onRunning("metrics:\(channel.localAddress.map { "\($0)" } ?? "\(metricsListen)")") }
                 )
             )
         }
