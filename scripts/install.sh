@@ -5,6 +5,7 @@
 #   sudo scripts/install.sh                     # build in release and install under /usr/local
 #   DESTDIR=/tmp/stage PREFIX=/usr scripts/install.sh
 #   BUILD=debug scripts/install.sh               # reuse a debug build (CI checks the layout this way)
+#   SWIFT_BUILD_FLAGS=--static-swift-stdlib ...  # binaries that carry the Swift runtime (make deb)
 #
 # Never overwrites an existing /etc/prospectd/prospectd.toml: the new example goes next to it
 # as prospectd.toml.example.
@@ -19,8 +20,8 @@ UNITDIR="${UNITDIR:-$PREFIX/lib/systemd/system}"
 [ "$PREFIX" = /usr ] && UNITDIR="${UNITDIR_OVERRIDE:-/usr/lib/systemd/system}"
 
 echo "install: building ($BUILD)"
-swift build -c "$BUILD" --product prospectd
-swift build -c "$BUILD" --product prospect
+swift build -c "$BUILD" ${SWIFT_BUILD_FLAGS:-} --product prospectd
+swift build -c "$BUILD" ${SWIFT_BUILD_FLAGS:-} --product prospect
 swift build -c "$BUILD" --product generate-manual
 bin=".build/$BUILD"
 

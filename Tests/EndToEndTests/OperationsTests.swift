@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 import Testing
 
 #if canImport(Glibc)
@@ -96,32 +95,38 @@ import Glibc
         #expect(try daemon.prospect(["admin", "roster", "import", roster]).code == 0)
         let tokens = try reps.map { try daemon.prospect(["admin", "token", "issue", $0]).out.trimmingCharacters(in: .whitespacesAndNewlines) }
 
-        let acknowledged = Mutex<[(id: Int, at: Date)]>([])
-        let group = DispatchGroup()
+        // Eight clients, each a shell loop of `prospect log` (spawned by bash, not by this
+        // process): every acknowledged log is a line "UNIX_TIME JSON" in acks.txt.
+        let acks = daemon.folder.appendingPathComponent("acks.txt").path
         let cli = binaries.appendingPathComponent("prospect").path
-        let server = daemon.server
-        for token in tokens {
-            DispatchQueue.global().async(group: group) {
-                for _ in 0..<25 {
-                    let logged = try? run(cli, ["log", "call", "--json", "--server", server], environment: ["PROSPECT_TOKEN": token])
-                    guard let logged, logged.code == 0,
-                        let activity = (try? decodeJSON(logged.out))?["activity"] as? [String: Any], let id = activity["id"] as? Int
-                    else { continue }
-                    let at = Date()
-                    acknowledged.withLock { $0.append((id, at)) }
-                }
+        let loops = tokens.map { token in
+            "(for i in $(seq 25); do out=$(PROSPECT_TOKEN=\(token) \(cli) log call --json --server \(daemon.server)) "
+                + "&& echo \"$(date +%s.%N) $out\" >> \(acks); done) &"
+        }
+        let clients = Process()
+        clients.executableURL = URL(fileURLWithPath: "/bin/bash")
+        clients.arguments = ["-c", loops.joined(separator: "\n") + "\nwait"]
+        try clients.run()
+        func acknowledged() -> [(id: Int, at: Double)] {
+            ((try? String(contentsOfFile: acks, encoding: .utf8)) ?? "").split(separator: "\n").compactMap { line in
+                let parts = line.split(separator: " ", maxSplits: 1)
+                guard parts.count == 2, let at = Double(parts[0]),
+                    let activity = (try? decodeJSON(String(parts[1])))?["activity"] as? [String: Any], let id = activity["id"] as? Int
+                else { return nil }
+                return (id, at)
             }
         }
-        try poll(timeout: 30, "the clients did not get going") { acknowledged.withLock { $0.count } >= 40 }
-        let began = Date()
+        try poll(timeout: 60, "the clients did not get going") { acknowledged().count >= 40 }
+        let began = Date().timeIntervalSince1970
         let copy = daemon.folder.appendingPathComponent("backup.sqlite").path
         let backup = try run(binaries.appendingPathComponent("prospectd").path, ["backup", "--config", daemon.configPath, "--to", copy])
-        group.wait()
+        waitForExit(clients, timeout: 120)
+
+        let all = acknowledged()
+        let before = all.filter { $0.at < began }.map(\.id)
+        #expect(before.count >= 40 && all.count > before.count, "logging went on during the backup: \(before.count) before, \(all.count) in all")
         #expect(backup.code == 0 && backup.out.contains("integrity ok"), "\(backup)")
 
-        let before = acknowledged.withLock { $0.filter { $0.at < began }.map(\.id) }
-        let total = acknowledged.withLock { $0.count }
-        #expect(before.count >= 40 && total > before.count, "logging went on during the backup: \(before.count) before, \(total) in all")
         let check = try run("/usr/bin/sqlite3", [copy, "PRAGMA integrity_check; SELECT id FROM activity;"])
         let lines = check.lines
         #expect(check.code == 0 && lines.first == "ok", "\(check)")

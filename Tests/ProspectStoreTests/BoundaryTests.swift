@@ -25,7 +25,7 @@ import Testing
         let statements = ["SELECT ", "INSERT ", "UPDATE ", "DELETE FROM"]
         let offenders = try Self.sourcesAboveTheStore().filter { file in
             let text = try String(contentsOf: file, encoding: .utf8)
-            return statements.contains { text.contains("\"\($0)") || text.contains("sql:") }
+            return statements.contains { text.contains("\"\($0)") || text.contains("sql: \"") }
         }
         #expect(offenders.isEmpty, "\(offenders.map(\.lastPathComponent))")
     }
