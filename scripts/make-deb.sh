@@ -16,6 +16,8 @@ trap 'rm -rf "$stage"' EXIT
 root="$stage/root"
 
 SWIFT_BUILD_FLAGS="--static-swift-stdlib" DESTDIR="$root" PREFIX=/usr SYSCONFDIR=/etc BUILD=release scripts/install.sh
+# Debug symbols stay on the build machine (Debian policy strips installed binaries).
+strip --strip-unneeded "$root/usr/bin/prospectd" "$root/usr/bin/prospect"
 
 # No library from the toolchain may be left: every one must come from a Debian package.
 libs="$(ldd "$root/usr/bin/prospectd" "$root/usr/bin/prospect" | awk '/=> \// { print $3 }' | sort -u)"

@@ -122,18 +122,35 @@ public struct Engine: Sendable {
     /// The instant the engine has processed up to, if it ever ran on this database.
     public func cursor() async throws -> Date? { try await store.ladderCursor() }
 
-    /// Decides `events` (all due at or before `now`) and moves the cursor to `now`: the Store
-    /// reads the counts the events need, ``decide(_:inputs:roster:config:now:)`` turns them into
-    /// a plan, and the Store applies it, in one transaction.
+    /// Events decided in one transaction: a due step for 100,000 reps is many short
+    /// transactions, so a rep logging meanwhile waits for one slice, not for the whole step.
+    public static let sliceSize = 2_000
+
+    /// Decides `events` (all due at or before `now`) and moves the cursor to `now`: for each slice
+    /// of ``sliceSize`` events, in order, the Store reads the counts the slice needs,
+    /// ``decide(_:inputs:roster:config:now:)`` turns them into a plan, and the Store applies it,
+    /// in one transaction. A step and its outbox rows are always in one slice; the cursor moves
+    /// with the last. A pass cut short (a crash) is repeated from the cursor, and the outbox's
+    /// and the verdicts' unique keys make the repeat add only what is missing.
     ///
     /// Of reminders more than `lateness` overdue (downtime, suspend), only the latest per rep and day
     /// is sent, and only while that day's end has not passed. Escalations and verdicts are always
-    /// decided. The outbox's unique key makes a repeated pass harmless.
+    /// decided.
     public func process(_ events: [DueEvent], roster: EngineRoster, config: Config, now: Date) async throws -> Decisions {
         let filtered = Self.catchUpFilter(events, roster: roster, config: config, now: now)
-        let request = Self.request(for: filtered, roster: roster, config: config, now: now)
-        let applied = try await store.decide(request) { inputs in
-            Self.decide(filtered, inputs: inputs, roster: roster, config: config, now: now)
+        let slices = filtered.isEmpty ? [[]] : filtered.chunked(into: Self.sliceSize)
+        var applied = Plan()
+        for (number, slice) in slices.enumerated() {
+            let last = number == slices.count - 1
+            let request = Self.request(for: slice, roster: roster, config: config, now: now)
+            let done = try await store.decide(request) { inputs in
+                var plan = Self.decide(slice, inputs: inputs, roster: roster, config: config, now: now)
+                plan.cursor = last ? now : nil
+                return plan
+            }
+            applied.verdicts += done.verdicts
+            applied.outbox += done.outbox
+            applied.unaddressed += done.unaddressed
         }
         return Decisions(applied, roster: roster)
     }

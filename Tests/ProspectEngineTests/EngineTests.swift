@@ -78,6 +78,22 @@ let threeSteps = """
     """
 
 @Suite struct EngineScenarioTests {
+    @Test func aStepForMoreRepsThanASliceIsDecidedOnceInOrderAcrossShortTransactions() async throws {
+        let people = (0..<(Engine.sliceSize + 500)).map { rep("r\($0)", "UTC") }
+        let scenario = try await Scenario(ladder: "[[ladder]]\nname = \"nudge\"\nat = \"14:00\"\nchannels = [\"log\"]", people: people)
+        let engine = Engine(store: scenario.store)
+        let now = ActivityTime.parseISO8601("2026-03-09T14:00:00Z")!
+        let roster = try await engine.roster(config: scenario.config, now: now)
+        let events = Engine.events(roster: roster, config: scenario.config, in: now..<now.addingTimeInterval(1))
+        #expect(events.count == people.count)
+        let first = try await engine.process(events, roster: roster, config: scenario.config, now: now)
+        #expect(first.deliveries.count == people.count)
+        #expect(first.deliveries.map(\.rep) == events.map { roster.rep($0.repID)?.handle }, "the slices keep the events' order")
+        #expect(try await engine.cursor() == now)
+        let again = try await engine.process(events, roster: roster, config: scenario.config, now: now)
+        #expect(again.deliveries.isEmpty, "a repeated pass adds nothing")
+    }
+
     @Test func aNewYorkWeekAcrossTheSpringChangeShiftsEveryDeliveryByAnHour() async throws {
         let s = try await Scenario(
             ladder: threeSteps,
