@@ -348,8 +348,19 @@ extension Store {
                 }
             }
             let pseudonym = "forgotten-\(stored.id)"
-            // Messages that carry their name, email or handle: sent ones are blanked, waiting ones cancelled too.
-            for needle in Set([person.name, person.email, person.handle].filter { $0.count >= 2 }) {
+            // Messages that carry their name, email or handle: sent ones are blanked, waiting ones
+            // cancelled too. Each is looked for as a whole JSON string; a name or an email also
+            // inside longer text (a digest's summary, an SMTP error), when it is long enough not
+            // to be a piece of ordinary words.
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = .withoutEscapingSlashes
+            var needles = Set(
+                [person.handle, person.name, person.email].compactMap { value in
+                    (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) }
+                }
+            )
+            needles.formUnion([person.name, person.email].filter { $0.count >= 5 })
+            for needle in needles {
                 try db.execute(
                     sql: """
                         UPDATE outbox SET payload = '{}', last_error = NULL,

@@ -218,7 +218,10 @@ struct Backup: ParsableCommand {
         }
         do {
             let report = try Store.backup(databaseAt: database, to: to)
-            print("prospectd backup: \(report.path): \(report.bytes) bytes, integrity ok, in \(String(format: "%.2f", report.seconds)) s")
+            print(
+                "prospectd backup: \(report.path): \(report.bytes) bytes, integrity ok, in \(String(format: "%.2f", report.seconds)) s"
+                    + " (copy \(String(format: "%.2f", report.copySeconds)) s, integrity_check \(String(format: "%.2f", report.checkSeconds)) s)"
+            )
         } catch {
             Diagnostics.write("prospectd backup: \(error)", level: .error)
             throw ExitCode(1)

@@ -186,6 +186,12 @@ import Glibc
         }
         #expect(counts(teamBefore) == counts(teamAfter) && !counts(teamBefore).isEmpty, "\(teamBefore) vs \(teamAfter)")
         #expect(try daemon.prospect(["log", "call"], token: zeb).code != 0, "the token is gone")
+        // Only the messages that named them are blanked: Ann's nudge is intact.
+        let payloads = try run(
+            "/usr/bin/sqlite3",
+            [daemon.database, "SELECT r.handle, o.payload = '{}' FROM outbox o JOIN person r ON r.id = o.person_id ORDER BY r.handle"]
+        )
+        #expect(payloads.lines.contains("ann|0") && payloads.lines.contains { $0.hasPrefix("forgotten-") && $0.hasSuffix("|1") }, "\(payloads)")
         #expect(try daemon.prospect(["admin", "rep", "list"]).out.contains(name) == false)
 
         // No trace in the files, the WAL included (read while the daemon runs).
