@@ -326,6 +326,8 @@ public enum ScheduleState: String, Codable, Sendable, CaseIterable {
     case sent
     /// It will be sent unless an action is logged first.
     case willSend = "will-send"
+    /// Its audience is not on the roster (a rep without a manager for a `manager` step).
+    case noRecipient = "no-recipient"
     /// The rule is met.
     case notNeeded = "not-needed"
     /// An `after_misses` step whose chain of missed days is too short.
@@ -345,11 +347,11 @@ public struct ScheduleResponse: Codable, Sendable {
         public var at: Date
         /// The same, on the rep's wall clock.
         public var localTime: String
-        public var audience: String
+        public var audience: LadderStep.Audience
         public var type: DeliveryType
         public var state: ScheduleState
 
-        public init(name: String, at: Date, localTime: String, audience: String, type: DeliveryType, state: ScheduleState) {
+        public init(name: String, at: Date, localTime: String, audience: LadderStep.Audience, type: DeliveryType, state: ScheduleState) {
             self.name = name
             self.at = at
             self.localTime = localTime

@@ -78,14 +78,15 @@ enum Format {
         for step in s.steps {
             let who =
                 switch step.audience {
-                case "rep": "reminder to \(s.rep)"
-                case "manager": "escalation to the manager"
-                default: "escalation to the manager's manager"
+                case .rep: "reminder to \(s.rep)"
+                case .manager: "escalation to the manager"
+                case .managersManager: "escalation to the manager's manager"
                 }
             let state =
                 switch step.state {
                 case .sent: "sent"
                 case .willSend: "will be sent unless an action is logged first"
+                case .noRecipient: step.audience == .manager ? "not sent: no manager on the roster" : "not sent: no manager's manager on the roster"
                 case .notNeeded: "not needed: the rule is met"
                 case .notYet: "not today: the chain of missed days is too short"
                 case .skipped: "passed without being sent"

@@ -182,6 +182,13 @@ final class Receiver {
             ],
             "\(checked)"
         )
+        // and their schedule says the manager's steps go nowhere, the next workday too.
+        let cyDay = try restarted.prospect(["schedule", "--rep", "cy", "--date", "2026-03-10"])
+        #expect(
+            cyDay.out.contains("heads-up      escalation to the manager: not sent: no manager on the roster")
+                && cyDay.out.contains("nudge         reminder to cy: will be sent unless an action is logged first"),
+            "\(cyDay)"
+        )
         #expect(restarted.stop() == 0)
     }
 }

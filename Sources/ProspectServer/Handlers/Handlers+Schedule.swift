@@ -21,11 +21,19 @@ extension Handlers {
         let decided = try await store.decidedSteps(repID: rep.id, date: date)
         let misses = evaluator.missesBefore(date, now: now)
         let workday = calendar.isWorkday(date)
+        // Who is there to tell: a step for an audience missing from the roster is never sent.
+        var manager: StoredPerson? = nil
+        if let handle = rep.person.manager { manager = try await store.person(handle: handle) }
+        let present: Set<LadderStep.Audience> = Set(
+            [.rep] + (manager != nil ? [.manager] : []) + (manager?.person.manager != nil ? [.managersManager] : [])
+        )
         let steps = config.ladder.map { step -> ScheduleResponse.Step in
             let at = Ladder.instant(of: step, on: date, calendar: calendar, rule: config.rule)
             let state: ScheduleState
             if decided.contains(step.name) {
                 state = .sent
+            } else if !present.contains(step.audience) {
+                state = .noRecipient
             } else if at <= now {
                 state = .skipped
             } else if count >= config.rule.minimumActions {
@@ -39,7 +47,7 @@ extension Handlers {
                 name: step.name,
                 at: at,
                 localTime: zone.localTime(of: at).description,
-                audience: step.audience.rawValue,
+                audience: step.audience,
                 type: step.deliveryType,
                 state: workday ? state : .off
             )
