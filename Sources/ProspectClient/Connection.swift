@@ -3,8 +3,10 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 import ProspectAPI
 import ProspectCore
+import Synchronization
 
 /// Where the daemon is and how to prove who we are.
 public struct Endpoint: Sendable, CustomStringConvertible {
@@ -14,6 +16,8 @@ public struct Endpoint: Sendable, CustomStringConvertible {
     }
 
     public var transport: Transport
+    /// Extra CA certificates (PEM) that an `https://` server's certificate may chain to.
+    public var caFile: String? = nil
 
     public var description: String {
         switch transport {
@@ -24,26 +28,26 @@ public struct Endpoint: Sendable, CustomStringConvertible {
 
     /// Resolves the contract's order: `--socket`, `$PROSPECT_SOCKET`, `--server` with `$PROSPECT_TOKEN`,
     /// `~/.config/prospect/config.toml`, then `/run/prospectd/prospectd.sock`.
-    static func resolve(socket: String?, server: String?, environment: [String: String]) throws -> Endpoint {
+    static func resolve(socket: String?, server: String?, caFile: String? = nil, environment: [String: String]) throws -> Endpoint {
         if let socket { return Endpoint(transport: .socket(socket)) }
         if let socket = environment["PROSPECT_SOCKET"], !socket.isEmpty { return Endpoint(transport: .socket(socket)) }
         let token = environment["PROSPECT_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
-        if let server = server ?? environment["PROSPECT_SERVER"].flatMap({ $0.isEmpty ? nil : $0 }) {
-            return Endpoint(transport: .server(try serverURL(server), token: token))
+        let settings = environment["HOME"].flatMap { home in
+            (try? String(contentsOfFile: home + "/.config/prospect/config.toml", encoding: .utf8)).map(parseSimpleTOML)
         }
-        if let home = environment["HOME"] {
-            let path = home + "/.config/prospect/config.toml"
-            if let text = try? String(contentsOfFile: path, encoding: .utf8) {
-                let settings = parseSimpleTOML(text)
-                if let socket = settings["socket"] { return Endpoint(transport: .socket(socket)) }
-                if let server = settings["server"] {
-                    var fileToken = settings["token"]
-                    if let tokenFile = settings["token_file"] {
-                        fileToken = (try? String(contentsOfFile: tokenFile, encoding: .utf8))?
-                            .trimmingCharacters(in: .whitespacesAndNewlines)
-                    }
-                    return Endpoint(transport: .server(try serverURL(server), token: token ?? fileToken))
+        let ca = caFile ?? settings?["ca_file"]
+        if let server = server ?? environment["PROSPECT_SERVER"].flatMap({ $0.isEmpty ? nil : $0 }) {
+            return Endpoint(transport: .server(try serverURL(server), token: token), caFile: ca)
+        }
+        if let settings {
+            if let socket = settings["socket"] { return Endpoint(transport: .socket(socket)) }
+            if let server = settings["server"] {
+                var fileToken = settings["token"]
+                if let tokenFile = settings["token_file"] {
+                    fileToken = (try? String(contentsOfFile: tokenFile, encoding: .utf8))?
+                        .trimmingCharacters(in: .whitespacesAndNewlines)
                 }
+                return Endpoint(transport: .server(try serverURL(server), token: token ?? fileToken), caFile: ca)
             }
         }
         return Endpoint(transport: .socket(API.defaultSocket))
@@ -114,12 +118,29 @@ struct Client {
 
     /// One HTTP client per process. A failed connection fails the request at once (the default
     /// pool would keep retrying until the request's deadline), so "daemon down" is reported fast.
-    static let http: HTTPClient = {
-        var configuration = HTTPClient.Configuration()
-        configuration.connectionPool.retryConnectionEstablishment = false
-        configuration.timeout = .init(connect: .seconds(5), read: .seconds(60))
-        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
-    }()
+    /// Made once per CA file and never shut down: the process ends first.
+    static let clients = Mutex<[String: HTTPClient]>([:])
+
+    /// The client for `caFile`: HTTPS servers are verified against the system's CAs and those in it.
+    static func http(caFile: String?) throws -> HTTPClient {
+        if let caFile, !FileManager.default.isReadableFile(atPath: caFile) {
+            throw CLIError.failure("the CA file \(caFile) cannot be read (--ca-file, or ca_file in ~/.config/prospect/config.toml)")
+        }
+        return clients.withLock { clients in
+            if let known = clients[caFile ?? ""] { return known }
+            var configuration = HTTPClient.Configuration()
+            configuration.connectionPool.retryConnectionEstablishment = false
+            configuration.timeout = .init(connect: .seconds(5), read: .seconds(60))
+            if let caFile {
+                var tls = TLSConfiguration.makeClientConfiguration()
+                tls.additionalTrustRoots = [.file(caFile)]
+                configuration.tlsConfiguration = tls
+            }
+            let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+            clients[caFile ?? ""] = client
+            return client
+        }
+    }
 
     func send(
         _ method: HTTPMethod,
@@ -143,9 +164,15 @@ struct Client {
         }
         let response: HTTPClientResponse
         let data: Data
+        let client = try Self.http(caFile: endpoint.caFile)
         do {
-            response = try await Self.http.execute(request, timeout: .seconds(60))
+            response = try await client.execute(request, timeout: .seconds(60))
             data = Data((try await response.body.collect(upTo: 64 << 20)).readableBytesView)
+        } catch let error as NIOSSLError {
+            // The handshake comes before the request: nothing was sent.
+            throw CLIError.unreachable(tlsMessage(error))
+        } catch let error as BoringSSLError {
+            throw CLIError.unreachable(tlsMessage(error))
         } catch {
             throw Self.neverSent(error) ? CLIError.unreachable(unreachableMessage(error)) : CLIError.unanswered(unreachableMessage(error))
         }
@@ -165,6 +192,11 @@ struct Client {
         if let error = error as? HTTPClientError { return error == .connectTimeout }
         if let error = error as? ChannelError, case .connectTimeout = error { return true }
         return false
+    }
+
+    func tlsMessage(_ error: any Error) -> String {
+        "cannot verify the HTTPS certificate of \(endpoint) (\(error)); for a private CA pass --ca-file CA.pem "
+            + "(or ca_file = \"CA.pem\" in ~/.config/prospect/config.toml)"
     }
 
     func unreachableMessage(_ error: any Error) -> String {

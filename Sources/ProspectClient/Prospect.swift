@@ -37,11 +37,14 @@ struct ConnectionOptions: ParsableArguments {
     @Option(name: .long, help: "The daemon's Unix socket (default: $PROSPECT_SOCKET, then /run/prospectd/prospectd.sock).")
     var socket: String?
 
-    @Option(name: .long, help: "The daemon's TCP API, like http://127.0.0.1:8787; the token comes from $PROSPECT_TOKEN.")
+    @Option(name: .long, help: "The daemon's TCP API, like https://prospect.example.com:8787; the token comes from $PROSPECT_TOKEN.")
     var server: String?
 
+    @Option(name: .long, help: "A CA certificate (PEM) the server's HTTPS certificate may chain to (a private CA).")
+    var caFile: String?
+
     func client() throws -> Client {
-        Client(endpoint: try Endpoint.resolve(socket: socket, server: server, environment: ProcessInfo.processInfo.environment))
+        Client(endpoint: try Endpoint.resolve(socket: socket, server: server, caFile: caFile, environment: ProcessInfo.processInfo.environment))
     }
 }
 

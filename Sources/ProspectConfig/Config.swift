@@ -45,6 +45,17 @@ public struct DaemonSettings: Sendable, Equatable {
     public var listen: ListenAddress?
     /// Optional Prometheus endpoint (`GET /metrics`, no identity), `host:port`.
     public var metricsListen: ListenAddress?
+    /// PEM certificate chain and private key: the TCP listener speaks HTTPS (re-read on SIGHUP).
+    public var tlsCertificateFile: String?
+    public var tlsKeyFile: String?
+
+    /// The TLS pair's paths, `${CREDENTIALS_DIRECTORY}` filled in from `environment`; nil without TLS.
+    public func tlsFiles(environment: [String: String]) -> (certificate: String, key: String)? {
+        guard let certificate = ChannelSettings.filePath(tlsCertificateFile, environment: environment),
+            let key = ChannelSettings.filePath(tlsKeyFile, environment: environment)
+        else { return nil }
+        return (certificate, key)
+    }
     /// Failed token attempts per address and minute before the TCP API answers 429.
     public var tokenFailureLimit: Int = 10
     /// Connections one peer (a Unix user on the socket, an address on TCP) may hold open at once.

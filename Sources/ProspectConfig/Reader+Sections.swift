@@ -47,7 +47,14 @@ extension Reader {
     }
 
     mutating func readDaemon(_ t: TOMLTable) -> DaemonSettings? {
-        checkKeys(t, "daemon", allowed: ["database", "socket", "listen", "metrics_listen", "token_failure_limit", "connections_per_peer"])
+        checkKeys(
+            t,
+            "daemon",
+            allowed: [
+                "database", "socket", "listen", "metrics_listen", "tls_certificate_file", "tls_key_file", "token_failure_limit",
+                "connections_per_peer",
+            ]
+        )
         let database = string(t, "database", "daemon") ?? DaemonSettings.defaultDatabase
         let socket = string(t, "socket", "daemon") ?? DaemonSettings.defaultSocket
         if database.isEmpty { fail("daemon.database", "is empty; expected a file path") }
@@ -69,6 +76,15 @@ extension Reader {
             }
         }
         if !socket.isEmpty, !database.isEmpty, let problem = settings.socketPathProblem { fail("daemon.socket", problem) }
+        settings.tlsCertificateFile = string(t, "tls_certificate_file", "daemon")
+        settings.tlsKeyFile = string(t, "tls_key_file", "daemon")
+        switch (settings.tlsCertificateFile, settings.tlsKeyFile) {
+        case (.some, nil): fail("daemon.tls_key_file", "missing: tls_certificate_file needs its private key file")
+        case (nil, .some): fail("daemon.tls_certificate_file", "missing: tls_key_file needs its certificate file")
+        case (.some, .some) where listen == nil:
+            fail("daemon.tls_certificate_file", "TLS is for the TCP listener; set daemon.listen too (the socket needs no TLS)")
+        default: break
+        }
         settings.tokenFailureLimit = int(t, "token_failure_limit", "daemon", range: 1...100_000) ?? settings.tokenFailureLimit
         settings.connectionsPerPeer = int(t, "connections_per_peer", "daemon", range: 1...10_000) ?? settings.connectionsPerPeer
         return settings

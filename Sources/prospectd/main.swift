@@ -149,6 +149,10 @@ struct CheckConfig: AsyncParsableCommand {
                 FileHandle.standardError.write(Data("\(config): \(n) template error\(n == 1 ? "" : "s")\n".utf8))
                 throw ExitCode(1)
             }
+            if let problem = TLSIdentity.problem(in: c.daemon) {
+                Diagnostics.write("\(config): \(problem)", level: .error)
+                throw ExitCode(1)
+            }
             let counting = c.kinds.values.filter(\.counts).count
             var summary = "\(config): ok: \(c.kinds.count) kinds (\(counting) counting), minimum \(c.rule.minimumActions) a day"
             summary +=

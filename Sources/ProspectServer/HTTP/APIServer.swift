@@ -18,16 +18,19 @@ struct APIServer<Responder: HTTPResponder>: Service where Responder.Context == A
     let address: BindAddress
     let logger: Logger
     let limits: ConnectionLimits
+    var tls: TLSIdentity? = nil
     let onServerRunning: @Sendable (any Channel) async -> Void
 
     func run() async throws {
         let responder = responder
         let logger = logger
         let limits = limits
+        let tls = tls
         let builder = HTTPServerBuilder { responder in
             GuardedHTTPChannel(
                 base: HTTP1Channel(responder: responder, configuration: .init(idleTimeout: ConnectionLimits.idleTimeout)),
-                limits: limits
+                limits: limits,
+                tls: tls
             )
         }
         let server = try builder.buildServer(

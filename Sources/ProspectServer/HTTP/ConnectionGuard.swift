@@ -1,6 +1,7 @@
 import HummingbirdCore
 import Logging
 import NIOCore
+import NIOSSL
 import Synchronization
 
 #if canImport(Glibc)
@@ -103,12 +104,14 @@ final class ConnectionLimits: Sendable {
 }
 
 /// HTTP/1.1 with the daemon's connection limits in front: the peer is counted in at accept, and
-/// counted out when its connection closes.
+/// counted out when its connection closes. With `tls`, the connection speaks TLS first, with the
+/// identity's context as it is at accept (a reload serves new connections).
 struct GuardedHTTPChannel: ServerChildChannel {
     typealias Value = HTTP1Channel.Value
 
     let base: HTTP1Channel
     let limits: ConnectionLimits
+    var tls: TLSIdentity? = nil
 
     struct Refused: Error {}
 
@@ -120,6 +123,14 @@ struct GuardedHTTPChannel: ServerChildChannel {
             }
             let limits = limits
             channel.closeFuture.whenComplete { _ in limits.release(peer) }
+            if let tls {
+                do {
+                    try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls.current))
+                } catch {
+                    channel.close(promise: nil)
+                    return channel.eventLoop.makeFailedFuture(error)
+                }
+            }
             return base.setup(channel: channel, logger: logger)
         }
     }

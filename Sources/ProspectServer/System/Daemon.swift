@@ -41,6 +41,13 @@ public struct Daemon {
         // Held until run() returns; the kernel lets go of them if the process dies first.
         defer { withExtendedLifetime((databaseLock, socketLock)) {} }
         try prepareSocket(config.daemon)
+        // A certificate that cannot be served stops the start here, with its reason.
+        let tls: TLSIdentity?
+        if let files = config.daemon.tlsFiles(environment: ProcessInfo.processInfo.environment) {
+            do { tls = try TLSIdentity(certificateFile: files.certificate, keyFile: files.key) } catch { throw DaemonError("\(error)") }
+        } else {
+            tls = nil
+        }
         let store = try Store.open(path: config.daemon.database)
         let replan = Doorbell()
         let outbox = Doorbell()
@@ -109,7 +116,10 @@ public struct Daemon {
                         perPeer: config.daemon.connectionsPerPeer,
                         logger: logger
                     ),
-                    onServerRunning: { channel in onRunning("tcp:\(channel.localAddress.map { "\($0)" } ?? "\(listen)")") }
+                    tls: tls,
+                    onServerRunning: { [scheme = tls == nil ? "tcp" : "https"] channel in
+                        onRunning("\(scheme):\(channel.localAddress.map { "\($0)" } ?? "\(listen)")")
+                    }
                 )
             )
         }
@@ -129,7 +139,7 @@ public struct Daemon {
             LadderScheduler(engine: Engine(store: store), config: configBox, clock: clock, logger: logger, replan: replan, outbox: outbox)
         )
         services.append(OutboxWorker(store: store, config: configBox, clock: clock, logger: logger, doorbell: outbox, channels: channels))
-        services.append(ReloadService(box: configBox, path: configPath, notifier: notifier, logger: logger, replan: replan))
+        services.append(ReloadService(box: configBox, path: configPath, notifier: notifier, logger: logger, replan: replan, tls: tls))
         services.append(LifecycleService(notifier: notifier, logger: logger))
         let group = ServiceGroup(
             configuration: .init(
@@ -200,6 +210,8 @@ struct ReloadService: Service {
     let notifier: SystemdNotifier
     let logger: Logger
     let replan: Doorbell
+    /// The HTTPS listener's identity, read again from the files the new configuration names.
+    var tls: TLSIdentity? = nil
 
     func run() async throws {
         let signals = await UnixSignalsSequence(trapping: .sighup)
@@ -227,7 +239,22 @@ struct ReloadService: Service {
                 return
             }
             let old = box.current
-            if new.daemon != old.daemon {
+            if let tls {
+                if let files = new.daemon.tlsFiles(environment: ProcessInfo.processInfo.environment) {
+                    do {
+                        try tls.reload(certificateFile: files.certificate, keyFile: files.key)
+                        logger.notice("TLS certificate re-read", metadata: ["file": "\(files.certificate)"])
+                    } catch {
+                        logger.error("TLS certificate reload refused; new connections keep the one in use: \(error)")
+                    }
+                } else {
+                    logger.warning("SIGHUP: TLS cannot be turned off by a reload; restart prospectd to serve plain HTTP")
+                }
+            }
+            var unchanged = new.daemon
+            unchanged.tlsCertificateFile = old.daemon.tlsCertificateFile
+            unchanged.tlsKeyFile = old.daemon.tlsKeyFile
+            if unchanged != old.daemon {
                 logger.warning("SIGHUP: [daemon] settings changed; they take effect at the next restart")
             }
             var applied = new

@@ -25,20 +25,26 @@ final class DaemonMetrics: Sendable {
             .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5), .seconds(10), .seconds(30),
         ]
         MetricsSystem.bootstrap(factory)
-        registry.makeGauge(name: "prospectd_build_info", labels: [("version", Build.version)], help: "The running prospectd's version").set(Double(1))
+        registry.makeGauge(descriptor: Self.name("build", "info", "The running prospectd's version"), labels: [("version", Build.version)])
+            .set(Double(1))
         // One instance, on SQLite: it always leads.
-        registry.makeGauge(name: "prospectd_leader", help: "1 when this instance plans and decides the ladder").set(Double(1))
+        registry.makeGauge(descriptor: Self.name("leader", "", "1 when this instance plans and decides the ladder")).set(Double(1))
+    }
+
+    /// `prospectd_NAME_UNIT`, with its help text.
+    static func name(_ metric: String, _ unit: String, _ help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(namespace: "prospectd", metricName: metric, unitName: unit, helpText: help)
     }
 
     /// The text format, with the outbox read now.
     func exposition() async throws -> String {
         let counts = try await store.outboxCounts()
         for state in OutboxState.allCases {
-            registry.makeGauge(name: "prospectd_outbox_rows", labels: [("state", state.rawValue)], help: "Outbox rows by state")
+            registry.makeGauge(descriptor: Self.name("outbox_rows", "", "Outbox rows by state"), labels: [("state", state.rawValue)])
                 .set(Double(counts[state.stored] ?? 0))
         }
         let oldest = try await store.oldestPendingOutbox()
-        registry.makeGauge(name: "prospectd_outbox_oldest_pending_seconds", help: "Age of the oldest pending outbox row since it was queued")
+        registry.makeGauge(descriptor: Self.name("outbox_oldest_pending", "seconds", "Age of the oldest pending outbox row since it was queued"))
             .set(oldest.map { max(0, clock.now.timeIntervalSince($0)) } ?? 0)
         return registry.emitToString()
     }
