@@ -460,6 +460,73 @@ public struct PipelineResponse: Codable, Sendable {
     }
 }
 
+/// One activity a source pushes (`POST /v1/sources/NAME/activities`, alone or in an array).
+public struct SourceActivityRequest: Codable, Sendable {
+    /// The source's own id for it: a repeated push with the same id adds nothing.
+    public var id: String
+    /// The rep, by handle or by email (one of them).
+    public var rep: String?
+    public var email: String?
+    /// A kind of the configuration, or the source's own `type`, mapped through `[import.kinds]`.
+    public var kind: String?
+    public var type: String?
+    /// ISO 8601 with `Z` or an offset.
+    public var at: String
+    public var note: String?
+    public var value: Double?
+
+    public init(
+        id: String,
+        rep: String?,
+        email: String? = nil,
+        kind: String?,
+        type: String? = nil,
+        at: String,
+        note: String? = nil,
+        value: Double? = nil
+    ) {
+        self.id = id
+        self.rep = rep
+        self.email = email
+        self.kind = kind
+        self.type = type
+        self.at = at
+        self.note = note
+        self.value = value
+    }
+}
+
+/// `POST /v1/sources/NAME/activities`: how many were received, new, and known already.
+public struct SourceActivitiesResponse: Codable, Sendable {
+    public var received: Int
+    public var added: Int
+    public var alreadyPresent: Int
+
+    public init(received: Int, added: Int, alreadyPresent: Int) {
+        self.received = received
+        self.added = added
+        self.alreadyPresent = alreadyPresent
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case received, added
+        case alreadyPresent = "already_present"
+    }
+}
+
+/// `POST /v1/sources/NAME`: the source's token, shown this once; `DELETE`: whether one was revoked.
+public struct SourceTokenResponse: Codable, Sendable {
+    public var source: String
+    public var token: String?
+    public var revoked: Bool?
+
+    public init(source: String, token: String? = nil, revoked: Bool? = nil) {
+        self.source = source
+        self.token = token
+        self.revoked = revoked
+    }
+}
+
 /// `POST /v1/import/activities`: what a CRM import did.
 public struct ImportResponse: Codable, Sendable {
     public var rows: Int

@@ -6,7 +6,7 @@ import ProspectCore
 struct Admin: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Manage the roster, API tokens and the outbox (admins).",
-        subcommands: [RepCommands.self, Roster.self, Token.self, TestChannel.self, ImportCommands.self, OutboxCommands.self]
+        subcommands: [RepCommands.self, Roster.self, Token.self, TestChannel.self, ImportCommands.self, OutboxCommands.self, SourceCommands.self]
     )
 }
 
@@ -289,4 +289,50 @@ func upload(_ file: String, to path: String, client: Client) async throws -> Dat
         throw CLIError.failure(message.split(separator: "\n").map { "\(file): \($0)" }.joined(separator: "\n") + "\nNothing was imported.")
     }
     return try sent.get()
+}
+
+struct SourceCommands: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "source",
+        abstract: "Systems that push activities in (a CRM's webhook): add one and print its token, or revoke it.",
+        subcommands: [SourceAdd.self, SourceRevoke.self]
+    )
+}
+
+struct SourceAdd: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "add",
+        abstract: "Add a source (or renew a revoked one's token); the token is printed once and stored only as a hash."
+    )
+
+    @Argument(help: "The source's name, like hubspot: it is part of the URL it posts to.") var name: String
+    @Flag(name: .long, help: "Print JSON.") var json = false
+    @OptionGroup var connection: ConnectionOptions
+
+    func run() async throws {
+        let result = try await connection.client().post(SourceTokenResponse.self, "/v1/sources/\(query(name))", [String: String]())
+        if json { return printJSON(result) }
+        print(result.token ?? "")
+        FileHandle.standardError.write(
+            Data(
+                ("Token for source \(result.source) shown once: it posts to /v1/sources/\(result.source)/activities "
+                    + "with 'Authorization: Bearer TOKEN'. It cannot be shown again.\n").utf8
+            )
+        )
+    }
+}
+
+struct SourceRevoke: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "revoke", abstract: "Revoke a source's token: its pushes are refused.")
+
+    @Argument(help: "The source's name.") var name: String
+    @Flag(name: .long, help: "Print JSON.") var json = false
+    @OptionGroup var connection: ConnectionOptions
+
+    func run() async throws {
+        let client = try connection.client()
+        let result = try client.decode(SourceTokenResponse.self, try await client.send(.DELETE, "/v1/sources/\(query(name))"))
+        if json { return printJSON(result) }
+        print(result.revoked == true ? "Revoked the token of source \(result.source)." : "Source \(result.source) had no live token.")
+    }
 }

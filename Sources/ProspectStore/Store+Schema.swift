@@ -202,6 +202,27 @@ extension Store {
                     """
             )
         }
+        migrator.registerMigration("v7-sources") { db in
+            try db.execute(
+                sql: """
+                    -- Systems that push activities in (a CRM's webhook), each with one live token, kept as SHA-256.
+                    CREATE TABLE source (
+                        id         INTEGER PRIMARY KEY,
+                        name       TEXT NOT NULL UNIQUE,
+                        sha256     BLOB NOT NULL UNIQUE,
+                        created_at INTEGER NOT NULL,
+                        revoked_at INTEGER
+                    );
+                    -- The activity each (source, its own id) became: a repeated push adds nothing.
+                    CREATE TABLE source_activity (
+                        source_id   INTEGER NOT NULL REFERENCES source(id) ON DELETE RESTRICT,
+                        external_id TEXT NOT NULL,
+                        activity_id INTEGER NOT NULL REFERENCES activity(id) ON DELETE RESTRICT,
+                        PRIMARY KEY (source_id, external_id)
+                    ) WITHOUT ROWID;
+                    """
+            )
+        }
         return migrator
     }
 }

@@ -6,13 +6,7 @@ import ProspectCore
 extension Store {
     /// Issues a new API token for a person: 256 random bits, returned once, stored only as SHA-256.
     public func issueToken(handle: String, actor: String, now: Date) async throws -> String {
-        var generator = SystemRandomNumberGenerator()
-        let bytes = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
-        let token =
-            "pd_"
-            + Data(bytes).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+        let token = Self.newToken(prefix: "pd_")
         let digest = Data(SHA256.hash(data: Data(token.utf8)))
         try await write { db in
             guard let person = try Self.fetchPerson(db, where: "p.handle = ?", [handle]) else {

@@ -81,6 +81,15 @@ import Testing
         Row(method: "POST", path: "/v1/outbox/999999/retry", expected: [403, 403, 403, 403, 404, 401, 401, 401]),
         Row(method: "POST", path: "/v1/outbox/999999/cancel", expected: [403, 403, 403, 403, 404, 401, 401, 401]),
         Row(method: "POST", path: "/v1/people/nobody-{n}/forget", expected: [403, 403, 403, 403, 404, 401, 401, 401]),
+        Row(method: "POST", path: "/v1/sources/src-{n}", expected: [403, 403, 403, 403, 201, 401, 401, 401]),
+        Row(method: "DELETE", path: "/v1/sources/nosuch", expected: [403, 403, 403, 403, 404, 401, 401, 401]),
+        // A person's token, whoever's, is not a source's.
+        Row(
+            method: "POST",
+            path: "/v1/sources/crm/activities",
+            body: #"{"id":"m-{n}","rep":"alice","kind":"call","at":"2026-03-11T12:00:00Z"}"#,
+            expected: [401, 401, 401, 401, 401, 401, 401, 401]
+        ),
     ]
 
     /// One request with curl: the status code and the body.

@@ -138,5 +138,20 @@ import Testing
         )
         Self.check(try Self.encoded(OutboxListResponse(rows: [item])), against: "OutboxListResponse", schemas, path: "outbox")
         Self.check(try Self.encoded(OutboxRetryResponse(retried: 2)), against: "OutboxRetryResponse", schemas, path: "outbox/retry")
+        Self.check(
+            try Self.encoded(SourceActivitiesResponse(received: 3, added: 2, alreadyPresent: 1)),
+            against: "SourceActivitiesResponse",
+            schemas,
+            path: "sources/activities"
+        )
+        Self.check(try Self.encoded(SourceTokenResponse(source: "crm", token: "pds_x")), against: "SourceTokenResponse", schemas, path: "sources")
+        Self.check(
+            try Self.encoded(
+                SourceActivityRequest(id: "c1", rep: "eli", email: "e@x", kind: "call", type: "Call", at: "2026-03-13T09:00:00Z", note: "n", value: 1)
+            ),
+            against: "SourceActivityRequest",
+            schemas,
+            path: "sources/activities body"
+        )
     }
 }

@@ -11,6 +11,8 @@ struct Identity: Sendable {
     var admin: Bool
     /// The name written to the audit log.
     var actor: String
+    /// A source pushing activities (`POST /v1/sources/NAME/activities`), known by its own token.
+    var source: StoredSource? = nil
 }
 
 /// The request context: the connection's channel (for `SO_PEERCRED`) and the caller's identity.

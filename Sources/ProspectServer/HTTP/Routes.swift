@@ -71,6 +71,20 @@ func makeRouter(_ handlers: Handlers) -> Router<AppContext> {
     v1.post("people/:handle/forget") { _, context in
         try jsonResponse(try await handlers.forget(handle: try context.parameters.require("handle"), context))
     }
+    v1.post("sources/:name") { _, context in
+        try jsonResponse(try await handlers.addSource(name: try context.parameters.require("name"), context), status: .created)
+    }
+    v1.delete("sources/:name") { _, context in
+        try jsonResponse(try await handlers.revokeSource(name: try context.parameters.require("name"), context))
+    }
+    v1.post("sources/:name/activities") { request, context in
+        let body: ByteBuffer
+        do { body = try await request.body.collect(upTo: 1 << 20) } catch {
+            throw UserError("the body is larger than 1 MiB; send fewer activities at once")
+        }
+        let result = try await handlers.sourceActivities(name: try context.parameters.require("name"), body: body, context)
+        return try jsonResponse(result, status: result.added > 0 ? .created : .ok)
+    }
     v1.get("roster") { _, context in
         let csv = try await handlers.exportRoster(context)
         return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: csv)))

@@ -1,0 +1,151 @@
+import Crypto
+import Foundation
+import GRDB
+import ProspectCore
+
+/// A system that pushes activities in (`prospect admin source add NAME`).
+public struct StoredSource: Sendable, Hashable {
+    public var id: Int64
+    public var name: String
+}
+
+/// One pushed activity, checked and resolved: the rep, the kind, and the source's own id.
+public struct SourceActivity: Sendable {
+    public var externalID: String
+    public var rep: StoredPerson
+    public var kind: String
+    public var note: String?
+    public var value: Double?
+    public var occurredAt: Date
+    /// A `missed` of a past day to revisit (a late push within the grace).
+    public var day: DayCheck?
+
+    public init(externalID: String, rep: StoredPerson, kind: String, note: String?, value: Double?, occurredAt: Date, day: DayCheck?) {
+        self.externalID = externalID
+        self.rep = rep
+        self.kind = kind
+        self.note = note
+        self.value = value
+        self.occurredAt = occurredAt
+        self.day = day
+    }
+}
+
+extension Store {
+    /// Adds a source, or gives a revoked one a new token (its ids stay known, so nothing is
+    /// added twice); returns the token, once. A live source is refused: revoke it first.
+    public func addSource(name: String, actor: String, now: Date) async throws -> String {
+        let token = Self.newToken(prefix: "pds_")
+        let digest = Data(SHA256.hash(data: Data(token.utf8)))
+        try await write { db in
+            if let revoked = try Row.fetchOne(db, sql: "SELECT id, revoked_at FROM source WHERE name = ?", arguments: [name]) {
+                guard (revoked["revoked_at"] as Int64?) != nil else {
+                    throw UserError(
+                        .conflict,
+                        "source '\(name)' exists; revoke it first ('prospect admin source revoke \(name)') to issue a new token"
+                    )
+                }
+                try db.execute(
+                    sql: "UPDATE source SET sha256 = ?, revoked_at = NULL, created_at = ? WHERE id = ?",
+                    arguments: [digest, Self.seconds(now), revoked["id"] as Int64]
+                )
+            } else {
+                try db.execute(
+                    sql: "INSERT INTO source (name, sha256, created_at) VALUES (?, ?, ?)",
+                    arguments: [name, digest, Self.seconds(now)]
+                )
+            }
+            try Self.audit(db, now: now, actor: actor, action: "source.add", subject: name)
+        }
+        return token
+    }
+
+    /// Revokes a source's token; false when there was no live one.
+    public func revokeSource(name: String, actor: String, now: Date) async throws -> Bool {
+        try await write { db in
+            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM source WHERE name = ?", arguments: [name]) == true else {
+                throw UserError(.notFound, "no source '\(name)'; see the audit, or add it with 'prospect admin source add \(name)'")
+            }
+            try db.execute(sql: "UPDATE source SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL", arguments: [Self.seconds(now), name])
+            let revoked = db.changesCount > 0
+            if revoked { try Self.audit(db, now: now, actor: actor, action: "source.revoke", subject: name) }
+            return revoked
+        }
+    }
+
+    /// The live source holding `token`, if any (looked up by digest, compared in constant time).
+    public func source(token: String) async throws -> StoredSource? {
+        let digest = Data(SHA256.hash(data: Data(token.utf8)))
+        return try await read { db in
+            guard
+                let row = try Row.fetchOne(
+                    db,
+                    sql: "SELECT id, name, sha256 FROM source WHERE sha256 = ? AND revoked_at IS NULL",
+                    arguments: [digest]
+                ),
+                constantTimeEqual(row["sha256"], digest)
+            else { return nil }
+            return StoredSource(id: row["id"], name: row["name"])
+        }
+    }
+
+    /// Records pushed activities, all in one transaction, each once per (source, its id):
+    /// logged `now`, as received. Returns the kinds of those that were new, and how many were
+    /// known already.
+    public func recordFromSource(_ source: StoredSource, _ rows: [SourceActivity], now: Date) async throws -> (added: [String], present: Int) {
+        try await write { db in
+            var added: [String] = []
+            var present = 0
+            for row in rows {
+                if try Bool.fetchOne(
+                    db,
+                    sql: "SELECT 1 FROM source_activity WHERE source_id = ? AND external_id = ?",
+                    arguments: [source.id, row.externalID]
+                ) == true {
+                    present += 1
+                    continue
+                }
+                var activity = ActivityRow(
+                    personID: row.rep.id,
+                    kind: row.kind,
+                    note: row.note,
+                    value: row.value,
+                    occurredAt: Self.seconds(row.occurredAt),
+                    loggedAt: Self.seconds(now),
+                    clientID: "src-\(source.id)-" + UUID().uuidString.lowercased()
+                )
+                try activity.insert(db)
+                activity.id = db.lastInsertedRowID
+                try db.execute(
+                    sql: "INSERT INTO source_activity (source_id, external_id, activity_id) VALUES (?, ?, ?)",
+                    arguments: [source.id, row.externalID, activity.id]
+                )
+                if let day = row.day { try Self.upgradeLateVerdict(db, repID: row.rep.id, day: day, now: now) }
+                added.append(row.kind)
+            }
+            return (added, present)
+        }
+    }
+
+    /// The active person with this email address (case-insensitive), if exactly one has it.
+    public func person(email: String) async throws -> StoredPerson? {
+        try await read { db in
+            let matches = try Row.fetchAll(
+                db,
+                sql: "SELECT \(Self.personColumns) FROM \(Self.personFrom) WHERE p.active AND lower(p.email) = lower(?) LIMIT 2",
+                arguments: [email]
+            )
+            return matches.count == 1 ? try Self.decodePerson(matches[0]) : nil
+        }
+    }
+
+    /// 256 random bits, URL-safe, after `prefix`.
+    static func newToken(prefix: String) -> String {
+        var generator = SystemRandomNumberGenerator()
+        let bytes = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+        return prefix
+            + Data(bytes).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+}
