@@ -12,7 +12,7 @@ extension ParsableCommand {
     ) async {
         if let problem = CommandLineCheck.problem(name: configuration.commandName ?? "this program") {
             FileHandle.standardError.write(Data("\(problem)\n".utf8))
-            Foundation.exit(1)
+            exitNow(1)
         }
         do {
             var command = try parseAsRoot()
@@ -24,15 +24,34 @@ extension ParsableCommand {
         } catch {
             if let (message, code) = failure(error) {
                 FileHandle.standardError.write(Data(message.utf8))
-                Foundation.exit(code)
+                exitNow(code)
             }
-            if exitCode(for: error) == .validationFailure {
-                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
-                Foundation.exit(2)
+            let code = exitCode(for: error)
+            let message = fullMessage(for: error)
+            if code == .validationFailure {
+                FileHandle.standardError.write(Data((message + "\n").utf8))
+                exitNow(2)
             }
-            exit(withError: error)
+            if !message.isEmpty {
+                // Help and version go to stdout; errors to stderr, as ArgumentParser does.
+                if code == .success {
+                    print(message)
+                } else {
+                    FileHandle.standardError.write(Data((message + "\n").utf8))
+                }
+            }
+            exitNow(code.rawValue)
         }
+        exitNow(0)
     }
+}
+
+/// Ends the process now, with stdio flushed but without C++ and Swift global destructors:
+/// `exit` runs those while the concurrency pool's and SwiftNIO's threads may still run, and
+/// now and then one of them traps (seen as a SIGILL after the last line, one run in six).
+public func exitNow(_ code: Int32) -> Never {
+    fflush(nil)
+    _exit(code)
 }
 
 /// The Swift runtime on Linux reads its arguments from `/proc/self/cmdline`. Without `/proc` (a

@@ -92,14 +92,14 @@ struct Run: AsyncParsableCommand {
             }
         } catch let errors as ConfigErrors {
             for error in errors.errors { FileHandle.standardError.write(Data("\(error)\n".utf8)) }
-            Foundation.exit(1)
+            exitNow(1)
         }
         let templates: MessageTemplates
         switch MessageTemplates.load(directory: loaded.templatesDirectory) {
         case .success(let t): templates = t
         case .failure(let problems):
             for problem in problems.problems { FileHandle.standardError.write(Data("\(problem)\n".utf8)) }
-            Foundation.exit(1)
+            exitNow(1)
         }
         logger.notice(
             "prospectd \(prospectdVersion) starting",
@@ -109,19 +109,19 @@ struct Run: AsyncParsableCommand {
             try await Daemon(config: loaded, templates: templates, configPath: path, clock: clock, logger: logger).run()
         } catch let error as StoreOpenError {
             logger.critical("cannot start: \(error)")
-            Foundation.exit(1)
+            exitNow(1)
         } catch let error as DaemonError {
             logger.critical("cannot start: \(error)")
-            Foundation.exit(1)
+            exitNow(1)
         } catch {
             logger.critical("cannot start: \(error)")
-            Foundation.exit(1)
+            exitNow(1)
         }
     }
 
     func fail(_ message: String) -> Never {
         FileHandle.standardError.write(Data("prospectd: \(message)\n".utf8))
-        Foundation.exit(1)
+        exitNow(1)
     }
 }
 
