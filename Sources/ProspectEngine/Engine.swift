@@ -96,7 +96,7 @@ extension Plan {
 }
 
 /// The ladder engine: decides, for events that have come due, which verdicts to record and which
-/// deliveries to make, and writes them with the outbox in one transaction.
+/// deliveries to make; each decision is written with its outbox rows in one transaction.
 public struct Engine: Sendable {
     public let store: Store
 

@@ -18,8 +18,8 @@ public protocol LadderClock {
 }
 
 /// The one loop of the ladder, for the daemon and for `simulate`: plan the due events ahead,
-/// wait for the next one, decide everything due up to the time it is then (in one
-/// transaction, which also moves the cursor), and repeat.
+/// wait for the next one, decide everything due up to the time it is then (``Engine/process``,
+/// whose last transaction moves the cursor), and repeat.
 public struct LadderDriver: Sendable {
     public let engine: Engine
     /// How far ahead one plan looks; past it the driver plans again.

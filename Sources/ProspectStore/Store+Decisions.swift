@@ -137,7 +137,7 @@ public struct OutboxEntry: Sendable, Hashable {
     }
 }
 
-/// What the engine decided in one pass: a value, applied by the Store in one transaction.
+/// What the engine decided for one slice of a pass: a value, applied by the Store in one transaction.
 public struct Plan: Sendable {
     public var verdicts: [VerdictRecord] = []
     public var outbox: [OutboxEntry] = []

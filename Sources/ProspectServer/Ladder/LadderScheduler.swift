@@ -5,8 +5,9 @@ import ProspectCore
 import ProspectEngine
 import ServiceLifecycle
 
-/// Runs the ladder on wall-clock time: plans the next due instant across all reps, arms one
-/// timer for it, decides what came due in one transaction, and wakes the outbox worker.
+/// Runs the ladder on wall-clock time through ``LadderDriver``: plans the next due instant
+/// across all reps, arms one timer for it, decides what came due (in short transactions of
+/// ``Engine/sliceSize`` events), and wakes the outbox worker.
 struct LadderScheduler: Service {
     let engine: Engine
     let config: ConfigBox
