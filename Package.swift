@@ -161,7 +161,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["ProspectCore", "ProspectAPI", "ProspectMail"],
+            dependencies: ["ProspectCore", "ProspectAPI", "ProspectMail", .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: swiftSettings
         ),
     ]

@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import ProspectMail
 import Testing
 
@@ -137,6 +138,10 @@ struct ReceivedMail {
 /// The SMTP client against a real server: each security mode, authentication, and each kind of refusal.
 @Suite(.serialized) struct SMTPTests {
     let folder: URL
+    /// The whole conversation's limit here: the suite starts while every other suite starts its
+    /// daemons and servers on two cores, and a Python server can then answer slowly (a 30 s
+    /// limit, the daemon's default, ran out once in five full runs). The timeout itself is tested below.
+    static let timeout = TimeAmount.seconds(120)
 
     init() throws {
         folder = URL(fileURLWithPath: "/tmp").appendingPathComponent("pd-smtp-\(UUID().uuidString.prefix(8))")
@@ -157,7 +162,7 @@ struct ReceivedMail {
 
     @Test func aPlainRelayGetsTheWholeMessage() async throws {
         let server = try SMTPReceiver(folder: folder)
-        try await SMTPClient.send(message(), settings: SMTPSettings(host: "127.0.0.1", port: server.port, security: .none))
+        try await SMTPClient.send(message(), settings: SMTPSettings(host: "127.0.0.1", port: server.port, security: .none, timeout: Self.timeout))
         let mail = try #require(try server.waitFor(1).first)
         #expect(mail.mailFrom == "prospectd@example.com")
         #expect(mail.recipients == ["ann@example.com"])
@@ -174,7 +179,14 @@ struct ReceivedMail {
     @Test func startTLSWithAuthVerifiesTheCertificateAgainstTheCAFile() async throws {
         let certificate = try Certificate.make(in: folder)
         let server = try SMTPReceiver(folder: folder, security: "starttls", certificate: certificate, auth: "prospectd:s3cret")
-        var settings = SMTPSettings(host: "localhost", port: server.port, security: .starttls, username: "prospectd", password: "s3cret")
+        var settings = SMTPSettings(
+            host: "localhost",
+            port: server.port,
+            security: .starttls,
+            username: "prospectd",
+            password: "s3cret",
+            timeout: Self.timeout
+        )
         settings.caFile = certificate.cert
         try await SMTPClient.send(message(), settings: settings)
         let mail = try #require(try server.waitFor(1).first)
@@ -200,7 +212,14 @@ struct ReceivedMail {
     @Test func implicitTLSWithAuth() async throws {
         let certificate = try Certificate.make(in: folder)
         let server = try SMTPReceiver(folder: folder, security: "tls", certificate: certificate, auth: "prospectd:s3cret")
-        var settings = SMTPSettings(host: "localhost", port: server.port, security: .tls, username: "prospectd", password: "s3cret")
+        var settings = SMTPSettings(
+            host: "localhost",
+            port: server.port,
+            security: .tls,
+            username: "prospectd",
+            password: "s3cret",
+            timeout: Self.timeout
+        )
         settings.caFile = certificate.cert
         try await SMTPClient.send(message(), settings: settings)
         let mail = try #require(try server.waitFor(1).first)
@@ -210,7 +229,7 @@ struct ReceivedMail {
 
     @Test func aRefusedRecipientIsPermanentAndA4xxIsRetried() async throws {
         let server = try SMTPReceiver(folder: folder, refuse: "nobody@", defer: "busy@")
-        let settings = SMTPSettings(host: "127.0.0.1", port: server.port, security: .none)
+        let settings = SMTPSettings(host: "127.0.0.1", port: server.port, security: .none, timeout: Self.timeout)
         let refused = await #expect(throws: MailError.self) {
             try await SMTPClient.send(message(to: "nobody@example.com"), settings: settings)
         }
