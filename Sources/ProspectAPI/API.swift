@@ -527,6 +527,23 @@ public struct SourceTokenResponse: Codable, Sendable {
     }
 }
 
+/// `POST /v1/links/rotate`: the link key was replaced; links sent before no longer work.
+public struct LinksRotateResponse: Codable, Sendable {
+    public var rotatedAt: Date
+    /// Whether links are on at all (`[daemon] public_url`).
+    public var enabled: Bool
+
+    public init(rotatedAt: Date, enabled: Bool) {
+        self.rotatedAt = rotatedAt
+        self.enabled = enabled
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case enabled
+        case rotatedAt = "rotated_at"
+    }
+}
+
 /// `POST /v1/import/activities`: what a CRM import did.
 public struct ImportResponse: Codable, Sendable {
     public var rows: Int

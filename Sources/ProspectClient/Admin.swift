@@ -6,7 +6,10 @@ import ProspectCore
 struct Admin: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Manage the roster, API tokens and the outbox (admins).",
-        subcommands: [RepCommands.self, Roster.self, Token.self, TestChannel.self, ImportCommands.self, OutboxCommands.self, SourceCommands.self]
+        subcommands: [
+            RepCommands.self, Roster.self, Token.self, TestChannel.self, ImportCommands.self, OutboxCommands.self, SourceCommands.self,
+            LinksCommands.self,
+        ]
     )
 }
 
@@ -334,5 +337,32 @@ struct SourceRevoke: AsyncParsableCommand {
         let result = try client.decode(SourceTokenResponse.self, try await client.send(.DELETE, "/v1/sources/\(query(name))"))
         if json { return printJSON(result) }
         print(result.revoked == true ? "Revoked the token of source \(result.source)." : "Source \(result.source) had no live token.")
+    }
+}
+
+struct LinksCommands: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "links",
+        abstract: "One-tap links in reminders ([daemon] public_url): rotate the key they are signed with.",
+        subcommands: [LinksRotate.self]
+    )
+}
+
+struct LinksRotate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rotate",
+        abstract: "Sign links with a new key: every link sent before now gets a 403 page; messages from now on carry new ones."
+    )
+
+    @Flag(name: .long, help: "Print JSON.") var json = false
+    @OptionGroup var connection: ConnectionOptions
+
+    func run() async throws {
+        let result = try await connection.client().post(LinksRotateResponse.self, "/v1/links/rotate", [String: String]())
+        if json { return printJSON(result) }
+        print("Rotated the link key: links sent before now no longer work; new reminders carry new links.")
+        if !result.enabled {
+            print("One-tap links are off on this daemon: set [daemon] public_url to put them in reminders.")
+        }
     }
 }

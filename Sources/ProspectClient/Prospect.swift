@@ -79,8 +79,8 @@ struct Log: AsyncParsableCommand {
 
     func run() async throws {
         // JSON cannot carry nan or infinity: refuse them here, as the daemon refuses the rest.
-        if let value, !value.isFinite || value < 0 {
-            throw CLIError.failure("--value must be a non-negative amount up to \(Int(ActivityLimits.maxValue))")
+        if let value, !value.isFinite, let problem = ActivityLimits.valueProblem(value) {
+            throw CLIError.failure("--value \(problem)")
         }
         let client = try connection.client()
         let request = LogRequest(

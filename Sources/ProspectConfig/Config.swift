@@ -26,6 +26,11 @@ public struct Config: Sendable {
     /// Where it was read from, for messages.
     public var source: String
 
+    /// Why `name` cannot be an activity's kind, naming the valid ones; nil for a configured kind.
+    public func kindProblem(_ name: String) -> String? {
+        kinds[name] == nil ? "unknown kind '\(shown(name, 40))'; valid kinds: \(sortedKinds.map(\.name).joined(separator: ", "))" : nil
+    }
+
     /// Kinds in a stable order: counting ones first, then by name.
     public var sortedKinds: [ActivityKind] {
         kinds.values.sorted { ($0.counts ? 0 : 1, $0.name) < ($1.counts ? 0 : 1, $1.name) }
@@ -48,6 +53,22 @@ public struct DaemonSettings: Sendable, Equatable {
     /// PEM certificate chain and private key: the TCP listener speaks HTTPS (re-read on SIGHUP).
     public var tlsCertificateFile: String?
     public var tlsKeyFile: String?
+    /// The address people reach the TCP listener at, directly or through a proxy
+    /// (`https://prospect.example.com`, no trailing slash): turns on one-tap links.
+    public var publicURL: String?
+
+    /// `text` as a base address for links (trailing slashes dropped), or nil when it is not an
+    /// http(s) address with a host and no query, fragment, credentials or odd characters.
+    public static func publicURL(_ text: String) -> String? {
+        guard text.utf8.count <= 200, text.unicodeScalars.allSatisfy({ $0.isASCII && $0.value > 0x20 && $0.value < 0x7F }),
+            !text.contains(where: { "?#@\"'<>\\`{}|^".contains($0) }),
+            let url = URL(string: text), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
+            let host = url.host, !host.isEmpty
+        else { return nil }
+        var base = text
+        while base.hasSuffix("/") { base.removeLast() }
+        return base
+    }
 
     /// The TLS pair's paths, `${CREDENTIALS_DIRECTORY}` filled in from `environment`; nil without TLS.
     public func tlsFiles(environment: [String: String]) -> (certificate: String, key: String)? {

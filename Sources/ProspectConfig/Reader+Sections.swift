@@ -52,7 +52,7 @@ extension Reader {
             "daemon",
             allowed: [
                 "database", "socket", "listen", "metrics_listen", "tls_certificate_file", "tls_key_file", "token_failure_limit",
-                "connections_per_peer",
+                "connections_per_peer", "public_url",
             ]
         )
         let database = string(t, "database", "daemon") ?? DaemonSettings.defaultDatabase
@@ -84,6 +84,15 @@ extension Reader {
         case (.some, .some) where listen == nil:
             fail("daemon.tls_certificate_file", "TLS is for the TCP listener; set daemon.listen too (the socket needs no TLS)")
         default: break
+        }
+        if let text = string(t, "public_url", "daemon") {
+            settings.publicURL = DaemonSettings.publicURL(text)
+            if settings.publicURL == nil {
+                fail(
+                    "daemon.public_url",
+                    "'\(text.prefix(100))' is not a base address; expected http(s)://HOST[:PORT][/PATH] without query or fragment, like \"https://prospect.example.com\""
+                )
+            }
         }
         settings.tokenFailureLimit = int(t, "token_failure_limit", "daemon", range: 1...100_000) ?? settings.tokenFailureLimit
         settings.connectionsPerPeer = int(t, "connections_per_peer", "daemon", range: 1...10_000) ?? settings.connectionsPerPeer

@@ -65,6 +65,12 @@ public enum ActivityLimits {
     public static let clockSkew: TimeInterval = 5 * 60
     public static let maxValue = 1e12
 
+    /// What is wrong with an activity's value (a deal's amount), as the rest of a sentence that
+    /// names the field; nil when it is fine.
+    public static func valueProblem(_ value: Double) -> String? {
+        value.isFinite && value >= 0 && value <= maxValue ? nil : "must be a non-negative amount up to \(Int(maxValue))"
+    }
+
     /// What is wrong with a note, from any path that stores one (`log --note`, CSV imports, the
     /// API), as the rest of a sentence that starts with where it came from; nil when it is fine.
     /// Line breaks and tabs are text; other control characters (terminal escapes) and

@@ -58,6 +58,14 @@ public enum ActivityTime {
         return Date(timeIntervalSince1970: local - Double(offset))
     }
 
+    /// When `day` stopped taking activities (`late_grace` on its next workday), if that has
+    /// passed at `now`; nil while it may still be logged (today, or a past day within its grace).
+    public static func closedSince(_ day: LocalDate, now: Date, calendar: WorkCalendar, rule: Rule) -> Date? {
+        guard day < calendar.zone.localDate(of: now) else { return nil }
+        let limit = calendar.lateLimit(of: day, rule: rule)
+        return now > limit ? limit : nil
+    }
+
     /// Refuses an activity time in the future (beyond the clock skew) or past the late grace.
     public static func validate(
         occurredAt: Date,
@@ -70,9 +78,7 @@ public enum ActivityTime {
         }
         let zone = calendar.zone
         let day = zone.localDate(of: occurredAt)
-        guard day < zone.localDate(of: now) else { return }
-        let limit = calendar.lateLimit(of: day, rule: rule)
-        if now > limit {
+        if let limit = closedSince(day, now: now, calendar: calendar, rule: rule) {
             throw UserError(
                 "too late to log for \(day): a day stays open until \(rule.lateGrace) on the next workday "
                     + "(\(zone.localDate(of: limit))); log it for today instead, without --at"

@@ -13,14 +13,20 @@ enum BuiltInTemplates {
         One cold call, an email to a lost deal or a referral ask is enough. When it is done:
 
             {{fix_command}}
+        {{#has_log_url}}
+
+        Or log it in one tap, from any phone: {{log_url}}
+        {{/has_log_url}}
 
         Thank you. Every action today is a deal next quarter.
         """,
         "reminder.chat": """
         {{mention}} you have {{count}}/{{minimum}} pipeline actions for {{day}}; the day closes at {{deadline}}. \
-        One call is enough: `{{fix_command}}`
+        One call is enough: `{{fix_command}}`\
+        {{#has_log_url}} or <{{log_url}}|log it here>{{/has_log_url}}
         """,
         "reminder.html": html(
+            button: true,
             heading: "One pipeline action before {{deadline}}",
             body: """
                 <p>Hi {{rep_first_name}},</p>
@@ -46,13 +52,19 @@ enum BuiltInTemplates {
         {{rep_first_name}} can still log it{{#is_missed}} until {{late_grace}} on the next workday{{/is_missed}} with:
 
             {{fix_command}}
+        {{#has_log_url}}
+
+        or in one tap from this link, which logs it as {{rep_first_name}}: {{log_url}}
+        {{/has_log_url}}
         """,
         "escalation.chat": """
         {{rep_name}} has {{count}}/{{minimum}} pipeline actions for {{day}}\
         {{#is_missed}}, and the day closed at {{deadline}}{{/is_missed}}{{#is_pending}}; the day closes at {{deadline}}{{/is_pending}}.\
-        {{#many_misses}} {{consecutive_misses}} missed workdays in a row.{{/many_misses}}
+        {{#many_misses}} {{consecutive_misses}} missed workdays in a row.{{/many_misses}}\
+        {{#has_log_url}} <{{log_url}}|Log it for {{rep_first_name}}>{{/has_log_url}}
         """,
         "escalation.html": html(
+            button: true,
             heading: "{{rep_name}}: {{count}} of {{minimum}} pipeline actions for {{day}}",
             body: """
                 <p>Hi {{recipient_first_name}},</p>
@@ -77,11 +89,17 @@ enum BuiltInTemplates {
         {{rep_first_name}} logs an action with:
 
             {{fix_command}}
+        {{#has_log_url}}
+
+        or in one tap from this link: {{log_url}}
+        {{/has_log_url}}
         """,
         "skip-level.chat": """
-        {{rep_name}} ({{manager_name}}'s team) has missed {{consecutive_misses}} workdays in a row; the latest was {{day}}.
+        {{rep_name}} ({{manager_name}}'s team) has missed {{consecutive_misses}} workdays in a row; the latest was {{day}}.\
+        {{#has_log_url}} <{{log_url}}|Log it for {{rep_first_name}}>{{/has_log_url}}
         """,
         "skip-level.html": html(
+            button: true,
             heading: "{{rep_name}}: {{consecutive_misses}} missed workdays in a row",
             body: """
                 <p>Hi {{recipient_first_name}},</p>
@@ -273,18 +291,27 @@ enum BuiltInTemplates {
     }
 
     /// The HTML frame: inline styles only, no remote images, readable in common mail clients.
-    static func html(heading: String, body: String) -> String {
-        """
-        <!DOCTYPE html>
-        <html><body style="margin:0;padding:16px;font-family:Helvetica,Arial,sans-serif;font-size:15px;line-height:1.5;color:#1d2939;background:#ffffff">
-        <table role="presentation" cellpadding="0" cellspacing="0" style="max-width:560px"><tr><td>
-        <h1 style="font-size:18px;margin:0 0 12px 0">\(heading)</h1>
-        \(body)
-        <pre style="background:#f2f4f7;padding:8px 12px;border-radius:4px;font-size:14px">{{fix_command}}</pre>
-        <p style="color:#667085;font-size:12px">Sent by prospectd.</p>
-        </td></tr></table>
-        </body></html>
+    /// - Parameter button: a one-tap "Log an action" button above the command, when the notice has a link.
+    static func html(button: Bool = false, heading: String, body: String) -> String {
+        let link =
+            button
+            ? """
+            {{#has_log_url}}<p><a href="{{log_url}}" style="display:inline-block;background:#1570ef;color:#ffffff;\
+            padding:10px 18px;border-radius:6px;text-decoration:none;font-weight:bold">Log an action</a></p>
+            <p style="color:#667085;font-size:13px">or with the command:</p>{{/has_log_url}}
 
-        """
+            """ : ""
+        return """
+            <!DOCTYPE html>
+            <html><body style="margin:0;padding:16px;font-family:Helvetica,Arial,sans-serif;font-size:15px;line-height:1.5;color:#1d2939;background:#ffffff">
+            <table role="presentation" cellpadding="0" cellspacing="0" style="max-width:560px"><tr><td>
+            <h1 style="font-size:18px;margin:0 0 12px 0">\(heading)</h1>
+            \(body)
+            \(link)<pre style="background:#f2f4f7;padding:8px 12px;border-radius:4px;font-size:14px">{{fix_command}}</pre>
+            <p style="color:#667085;font-size:12px">Sent by prospectd.</p>
+            </td></tr></table>
+            </body></html>
+
+            """
     }
 }

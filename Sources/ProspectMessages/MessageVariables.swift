@@ -5,7 +5,8 @@ import ProspectCore
 /// The values a template sees for one notice and one recipient. Times are shown in the
 /// recipient's own zone.
 public enum MessageVariables {
-    public static func of(_ notice: Notice, recipient: Person, channel: String, config: Config) -> [String: Any] {
+    /// - Parameter logURL: the notice's one-tap link, when `public_url` is set and it has one.
+    public static func of(_ notice: Notice, recipient: Person, channel: String, config: Config, logURL: String? = nil) -> [String: Any] {
         let zone = config.zone(of: recipient)
         let repName = notice.repName ?? notice.rep
         let deadlineDate = zone.localDate(of: notice.deadline)
@@ -38,6 +39,8 @@ public enum MessageVariables {
             "mention": notice.repSlack.map { "<@\($0)>" } ?? repName,
             "kinds": kinds.joined(separator: ", "),
             "channel": channel,
+            "log_url": logURL ?? "",
+            "has_log_url": logURL != nil,
         ]
     }
 
@@ -56,6 +59,9 @@ public enum MessageVariables {
     static func firstName(_ name: String) -> String {
         String(name.split(separator: " ").first ?? Substring(name))
     }
+
+    /// Whether a notice carries a one-tap link: reminders and escalations about a rep's day.
+    public static func hasLogLink(_ notice: Notice) -> Bool { notice.type == .reminder || notice.type == .escalation }
 
     /// A notice for `prospect admin test-channel`: the recipient as both rep and recipient.
     public static func testNotice(to person: Person, config: Config, now: Date) -> Notice {

@@ -53,7 +53,7 @@ public struct MessageTemplates: Sendable {
         "recipient_name", "recipient_first_name", "rep_name", "rep_first_name", "rep_handle", "manager_name",
         "manager_first_name", "date", "day", "deadline", "late_grace", "count", "minimum", "missing", "one_minimum",
         "consecutive_misses", "many_misses", "is_missed", "is_pending", "step", "fix_command", "mention", "kinds",
-        "channel",
+        "channel", "log_url", "has_log_url",
     ])
 
     /// The built-in texts only.

@@ -223,6 +223,19 @@ extension Store {
                     """
             )
         }
+        migrator.registerMigration("v8-links") { db in
+            try db.execute(
+                sql: """
+                    -- The key one-tap links are signed with (HMAC-SHA256): made at first start, replaced by
+                    -- 'prospect admin links rotate'. Links themselves are never stored.
+                    CREATE TABLE link_key (
+                        id         INTEGER PRIMARY KEY CHECK (id = 1),
+                        secret     BLOB NOT NULL,
+                        created_at INTEGER NOT NULL
+                    );
+                    """
+            )
+        }
         return migrator
     }
 }

@@ -141,10 +141,8 @@ extension Store {
 
     /// 256 random bits, URL-safe, after `prefix`.
     static func newToken(prefix: String) -> String {
-        var generator = SystemRandomNumberGenerator()
-        let bytes = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
-        return prefix
-            + Data(bytes).base64EncodedString()
+        prefix
+            + randomBytes(32).base64EncodedString()
             .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
             .replacingOccurrences(of: "=", with: "")
     }

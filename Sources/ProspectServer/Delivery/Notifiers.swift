@@ -29,8 +29,11 @@ struct Outgoing: Sendable {
     var date: LocalDate
     var recipient: Person
     var message: RenderedMessage
+    /// The one-tap link the message carries (reminders and escalations, with `public_url`).
+    var logURL: String? = nil
 
-    /// Renders a notice for its recipient in the recipient's zone.
+    /// Renders a notice for its recipient in the recipient's zone, with its one-tap link when
+    /// `links` are on.
     static func make(
         notice: Notice,
         payload: String,
@@ -38,9 +41,11 @@ struct Outgoing: Sendable {
         channel: String,
         recipient: Person,
         config: Config,
-        templates: MessageTemplates
+        templates: MessageTemplates,
+        links: LogLinks?
     ) -> Outgoing {
         let type = notice.messageType
+        let logURL = MessageVariables.hasLogLink(notice) ? links?.url(rep: notice.rep, day: notice.day) : nil
         return Outgoing(
             messageID: messageID,
             channel: channel,
@@ -50,12 +55,16 @@ struct Outgoing: Sendable {
             step: notice.step,
             date: notice.day,
             recipient: recipient,
-            message: templates.render(type, MessageVariables.of(notice, recipient: recipient, channel: channel, config: config))
+            message: templates.render(
+                type,
+                MessageVariables.of(notice, recipient: recipient, channel: channel, config: config, logURL: logURL)
+            ),
+            logURL: logURL
         )
     }
 
     /// The outgoing message of an outbox row, or nil when its payload cannot be read.
-    static func make(_ row: OutboxRow, config: Config, templates: MessageTemplates) -> Outgoing? {
+    static func make(_ row: OutboxRow, config: Config, templates: MessageTemplates, links: LogLinks?) -> Outgoing? {
         func outgoing(_ type: MessageType, _ variables: [String: Any]) -> Outgoing {
             Outgoing(
                 messageID: row.messageID,
@@ -88,7 +97,8 @@ struct Outgoing: Sendable {
                 channel: row.channel,
                 recipient: row.recipient,
                 config: config,
-                templates: templates
+                templates: templates,
+                links: links
             )
         }
     }
@@ -269,6 +279,8 @@ struct NtfyNotifier: Notifier {
             ("Tags", outgoing.type == .reminder || outgoing.type == .test ? "bell" : "warning"),
             ("X-Message-Id", outgoing.messageID),
         ]
+        // ntfy's action button opens the one-tap page.
+        if let url = outgoing.logURL { headers.append(("Actions", "view, Log an action, \(url), clear=true")) }
         if let tokenFile { headers.append(("Authorization", "Bearer " + (try readSecretFile(tokenFile, what: "ntfy token_file")))) }
         let base = server.hasSuffix("/") ? String(server.dropLast()) : server
         try await http.post("\(base)/\(topic)", body: Data(outgoing.message.text.utf8), headers: headers)

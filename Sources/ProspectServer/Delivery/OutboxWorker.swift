@@ -53,6 +53,7 @@ struct OutboxWorker: Service {
                             channels: lanes.full(limit: limit)
                         )
                         let notifiers = channels.notifiers(current)
+                        let links = rows.isEmpty ? nil : try await LogLinks.current(current, store: store, now: clock.now)
                         var started = 0
                         for row in rows where lanes.enter(row, limit: limit) {
                             started += 1
@@ -60,7 +61,7 @@ struct OutboxWorker: Service {
                                 await attempt(
                                     row,
                                     notifier: notifiers[row.channel],
-                                    outgoing: Outgoing.make(row, config: current, templates: templates),
+                                    outgoing: Outgoing.make(row, config: current, templates: templates, links: links),
                                     settings: current.delivery
                                 )
                                 lanes.leave(row)

@@ -17,7 +17,8 @@ struct ErrorMiddleware: RouterMiddleware {
         } catch {
             let (status, body) = Self.describe(error)
             if status.code >= 500 {
-                logger.error("request failed", metadata: ["path": "\(request.uri.path)", "error": "\(error)"])
+                let path = LogLinks.isLinkPath(request.uri.path) ? "/l/…" : request.uri.path
+                logger.error("request failed", metadata: ["path": "\(path)", "error": "\(error)"])
             }
             var response = Self.response(status, body)
             if let error = error as? HTTPError, let retry = error.headers[.retryAfter] { response.headers[.retryAfter] = retry }

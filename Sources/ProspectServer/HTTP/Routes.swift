@@ -17,6 +17,10 @@ func csvBody(_ request: Request, what: String, limit: Int = 16 << 20) async thro
     return csv
 }
 
+func linkParts(_ context: AppContext) throws -> (String, String, String) {
+    (try context.parameters.require("rep"), try context.parameters.require("day"), try context.parameters.require("mac"))
+}
+
 /// Builds the router: error mapping, identity, then every `/v1` route.
 func makeRouter(_ handlers: Handlers) -> Router<AppContext> {
     let router = Router(context: AppContext.self)
@@ -24,6 +28,23 @@ func makeRouter(_ handlers: Handlers) -> Router<AppContext> {
     router.add(middleware: ErrorMiddleware(logger: handlers.logger))
     router.add(middleware: IdentityMiddleware(store: handlers.store, clock: handlers.clock, limiter: handlers.limiter))
     let v1 = router.group("v1")
+
+    // One-tap links: no identity but the link's own signature (checked by the handler).
+    router.get("l/:rep/:day/:mac") { _, context in
+        let (rep, day, mac) = try linkParts(context)
+        return await handlers.linkPage(rep: rep, day: day, mac: mac)
+    }
+    router.post("l/:rep/:day/:mac") { request, context in
+        let (rep, day, mac) = try linkParts(context)
+        let body: ByteBuffer
+        do { body = try await request.body.collect(upTo: 16 << 10) } catch {
+            return await handlers.linkResponse {
+                throw Handlers.LinkRefused(.contentTooLarge, "The form is too long", "Keep the note shorter and send it again.")
+            }
+        }
+        return await handlers.linkPost(rep: rep, day: day, mac: mac, body: body)
+    }
+    v1.post("links/rotate") { _, context in try jsonResponse(try await handlers.rotateLinks(context)) }
 
     v1.get("whoami") { _, context in try jsonResponse(try handlers.whoami(context)) }
     v1.get("kinds") { _, _ in try jsonResponse(handlers.kinds()) }

@@ -30,7 +30,8 @@ extension Handlers {
             channel: name,
             recipient: recipient,
             config: config,
-            templates: templates
+            templates: templates,
+            links: nil
         )
         var failure: String? = nil
         do {

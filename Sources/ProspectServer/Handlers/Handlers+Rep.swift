@@ -17,28 +17,25 @@ extension Handlers {
     }
 
     func log(_ request: LogRequest, _ context: AppContext) async throws -> ActivityResponse {
-        let rep = try me(context)
+        try await log(request, as: try me(context))
+    }
+
+    /// Logs an activity as `rep`, by every rule `prospect log` follows: from the CLI, and from
+    /// a one-tap link's form (which gives the instant itself, `at`, instead of `--at` text).
+    func log(_ request: LogRequest, as rep: StoredPerson, at instant: Date? = nil) async throws -> ActivityResponse {
         let config = config.current
         let now = clock.now
         guard rep.person.active else { throw UserError(.forbidden, "your roster entry is deactivated; ask an admin") }
-        guard config.kinds[request.kind] != nil else {
-            throw UserError(
-                "unknown kind '\(shown(request.kind, 40))'; valid kinds: \(config.sortedKinds.map(\.name).joined(separator: ", "))"
-            )
-        }
+        if let problem = config.kindProblem(request.kind) { throw UserError(problem) }
         let note = try Self.checkedNote(request.note)
-        if let value = request.value {
-            guard value.isFinite, value >= 0, value <= ActivityLimits.maxValue else {
-                throw UserError("--value must be a non-negative amount up to \(Int(ActivityLimits.maxValue))")
-            }
-        }
+        if let value = request.value, let problem = ActivityLimits.valueProblem(value) { throw UserError("--value \(problem)") }
         guard (8...64).contains(request.clientID.count),
             request.clientID.unicodeScalars.allSatisfy({
                 $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "-" || $0 == "_")
             })
         else { throw UserError("client_id must be 8-64 letters, digits, '-' or '_'") }
         let zone = config.zone(of: rep.person)
-        let occurredAt = try ActivityTime.resolve(request.at, zone: zone, now: now)
+        let occurredAt = try instant ?? ActivityTime.resolve(request.at, zone: zone, now: now)
         let calendar = try await calendar(for: rep, config, since: zone.localDate(of: occurredAt).adding(days: -1))
         try ActivityTime.validate(occurredAt: occurredAt, now: now, calendar: calendar, rule: config.rule)
         let (activity, duplicate) = try await store.logActivity(

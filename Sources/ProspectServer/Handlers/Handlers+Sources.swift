@@ -70,10 +70,8 @@ extension Handlers {
             }
             let kind: String
             if let given = item.kind {
-                guard config.kinds[given] != nil else {
-                    problems.append(
-                        "\(label): unknown kind '\(shown(given, 40))'; valid kinds: \(config.sortedKinds.map(\.name).joined(separator: ", "))"
-                    )
+                if let problem = config.kindProblem(given) {
+                    problems.append("\(label): \(problem)")
                     continue
                 }
                 kind = given
@@ -92,8 +90,8 @@ extension Handlers {
                 problems.append("\(label): \(error)")
                 continue
             }
-            if let value = item.value, !(value.isFinite && value >= 0 && value <= ActivityLimits.maxValue) {
-                problems.append("\(label): 'value' must be a non-negative amount up to \(Int(ActivityLimits.maxValue))")
+            if let value = item.value, let problem = ActivityLimits.valueProblem(value) {
+                problems.append("\(label): 'value' \(problem)")
                 continue
             }
             guard let occurredAt = ActivityTime.parseISO8601(item.at) else {

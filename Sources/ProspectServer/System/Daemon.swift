@@ -49,6 +49,8 @@ public struct Daemon {
             tls = nil
         }
         let store = try Store.open(path: config.daemon.database)
+        // One-tap links are signed with a key made at first start and kept in the database.
+        _ = try await store.linkKey(now: clock.now)
         let replan = Doorbell()
         let outbox = Doorbell()
         var delivery = HTTPClient.Configuration()
