@@ -20,6 +20,7 @@ database = "$dir/prospectd.sqlite"
 socket = "$dir/prospectd.sock"
 listen = "127.0.0.1:$port"
 token_failure_limit = 100000
+public_url = "http://127.0.0.1:$port"
 [rule]
 counting_kinds = ["call", "email"]
 timezone = "UTC"

@@ -51,11 +51,9 @@ enum BuiltInTemplates {
         A short word today keeps next quarter's pipeline from drying up. \
         {{rep_first_name}} can still log it{{#is_missed}} until {{late_grace}} on the next workday{{/is_missed}} with:
 
-            {{fix_command}}
-        {{#has_log_url}}
+            {{fix_command}}{{#has_log_url}}
 
-        or in one tap from this link, which logs it as {{rep_first_name}}: {{log_url}}
-        {{/has_log_url}}
+        or in one tap from this link, which logs it as {{rep_first_name}}: {{log_url}}{{/has_log_url}}
         """,
         "escalation.chat": """
         {{rep_name}} has {{count}}/{{minimum}} pipeline actions for {{day}}\
@@ -88,11 +86,9 @@ enum BuiltInTemplates {
 
         {{rep_first_name}} logs an action with:
 
-            {{fix_command}}
-        {{#has_log_url}}
+            {{fix_command}}{{#has_log_url}}
 
-        or in one tap from this link: {{log_url}}
-        {{/has_log_url}}
+        or in one tap from this link: {{log_url}}{{/has_log_url}}
         """,
         "skip-level.chat": """
         {{rep_name}} ({{manager_name}}'s team) has missed {{consecutive_misses}} workdays in a row; the latest was {{day}}.\

@@ -90,6 +90,16 @@ import Testing
             body: #"{"id":"m-{n}","rep":"alice","kind":"call","at":"2026-03-11T12:00:00Z"}"#,
             expected: [401, 401, 401, 401, 401, 401, 401, 401]
         ),
+        Row(method: "POST", path: "/v1/links/rotate", expected: [403, 403, 403, 403, 200, 401, 401, 401]),
+        // A one-tap link is its own credential: no token makes a forged one work (an HTML page, not JSON).
+        Row(method: "GET", path: "/l/alice/2026-03-11/\(String(repeating: "A", count: 43))", expected: [403, 403, 403, 403, 403, 403, 403, 403]),
+        Row(
+            method: "POST",
+            path: "/l/alice/2026-03-11/\(String(repeating: "A", count: 43))",
+            body: "kind=call&client_id=link-matrix{n}0000000000",
+            contentType: "application/x-www-form-urlencoded",
+            expected: [403, 403, 403, 403, 403, 403, 403, 403]
+        ),
     ]
 
     /// One request with curl: the status code and the body.
@@ -109,7 +119,10 @@ import Testing
 
     @Test func everyRouteAgainstEveryIdentity() throws {
         let daemon = try DaemonUnderTest()
-        try daemon.writeConfig("[channels.journal]\ntype = \"log\"\n", daemonExtra: "token_failure_limit = 100000")
+        try daemon.writeConfig(
+            "[channels.journal]\ntype = \"log\"\n",
+            daemonExtra: "token_failure_limit = 100000\npublic_url = \"https://prospect.example.com\""
+        )
         try daemon.start()
         let roster = daemon.folder.appendingPathComponent("roster.csv").path
         try """
@@ -145,7 +158,9 @@ import Testing
                 if status != row.expected[i] {
                     mismatches.append("\(row.method) \(row.path) as \(Self.identities[i]): \(status), expected \(row.expected[i]): \(body)")
                 }
-                if status >= 400 {
+                if status >= 400, row.path.hasPrefix("/l/") {
+                    if !body.hasPrefix("<!DOCTYPE html>") { mismatches.append("\(row.method) \(row.path): not an HTML page: \(body)") }
+                } else if status >= 400 {
                     // Every refusal is a JSON error body with a message.
                     let error = try? decodeJSON(body)
                     if error?["error"] as? String == nil {

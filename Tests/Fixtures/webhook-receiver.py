@@ -44,7 +44,7 @@ class Handler(BaseHTTPRequestHandler):
         except ValueError:
             parsed = None
         with lock, open(log_path, "a") as log:
-            headers = {k.lower(): v for k, v in self.headers.items() if k.lower() in ("title", "priority", "tags", "authorization", "content-type")}
+            headers = {k.lower(): v for k, v in self.headers.items() if k.lower() in ("title", "priority", "tags", "authorization", "content-type", "actions")}
             record = {"id": msg_id, "timestamp": timestamp, "valid": valid, "status": status, "body": parsed,
                       "path": self.path, "headers": headers, "raw": body.decode("utf-8", "replace")}
             log.write(json.dumps(record) + "\n")

@@ -97,7 +97,7 @@ let minimal = """
             errors(text).sorted()
                 == [
                     "test.toml:6: rule.counting_kinds[1]: kind 'emial' is not defined; defined kinds: call",
-                    "test.toml:3: daemon.colour: unknown key 'colour'; expected one of: connections_per_peer, database, listen, metrics_listen, socket, tls_certificate_file, tls_key_file, token_failure_limit",
+                    "test.toml:3: daemon.colour: unknown key 'colour'; expected one of: connections_per_peer, database, listen, metrics_listen, public_url, socket, tls_certificate_file, tls_key_file, token_failure_limit",
                     "test.toml:2: daemon.listen: 'localhost' is not an address; expected \"HOST:PORT\" like \"127.0.0.1:8787\"",
                     "test.toml:7: rule.end_of_day: '5:30pm' is not a time; expected \"HH:MM\" on a 24-hour clock, like \"17:30\"",
                     "test.toml:8: rule.timezone: 'Europe/Kopenhagen' is not a known time zone; expected an IANA name like \"Europe/Copenhagen\"",
@@ -108,6 +108,20 @@ let minimal = """
                     "test.toml:23: ladder[1].channels: is empty; list at least one channel",
                 ].sorted()
         )
+    }
+
+    @Test func publicURLIsAnHTTPBaseAddressWithoutQueryOrCredentials() throws {
+        for good in ["https://prospect.example.com", "http://127.0.0.1:8787/", "https://example.com/prospect//"] {
+            let config = try ConfigLoader.parse("[daemon]\npublic_url = \"\(good)\"\n" + minimal, source: "test.toml")
+            #expect(config.daemon.publicURL.map { !$0.hasSuffix("/") && good.hasPrefix($0) } == true, "\(good)")
+        }
+        for bad in [
+            "prospect.example.com", "ftp://example.com", "https://", "https://user:pw@example.com", "https://x.com/?a=1", "https://x.com/#f",
+            "https://x.com/a b",
+        ] {
+            let found = errors("[daemon]\npublic_url = \"\(bad)\"\n" + minimal)
+            #expect(found.count == 1 && found[0].hasPrefix("test.toml:2: daemon.public_url: '\(bad)' is not a base address"), "\(bad): \(found)")
+        }
     }
 
     @Test func reportsTOMLSyntaxErrorsWithTheirLine() {

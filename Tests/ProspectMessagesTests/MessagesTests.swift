@@ -87,6 +87,32 @@ import Testing
         #expect(message.chat == "Dana Doe has 0/1 pipeline actions for Monday 9 March, and the day closed at 17:30. 2 missed workdays in a row.")
     }
 
+    @Test func aOneTapLinkReachesEveryPartOfEscalationsAndSkipLevelsAndNothingElseChanges() {
+        let carol = Person(handle: "carol", name: "Carol Manager", email: "carol@example.com", timezone: "UTC")
+        let url = "https://prospect.example.com/l/dana/2026-03-09/abc_DEF-123"
+        for (type, audience) in [(MessageType.escalation, LadderStep.Audience.manager), (.skipLevel, .managersManager), (.reminder, .rep)] {
+            let plain = MessageTemplates.builtIn.render(
+                type,
+                MessageVariables.of(notice(audience: audience), recipient: carol, channel: "email", config: config)
+            )
+            let linked = MessageTemplates.builtIn.render(
+                type,
+                MessageVariables.of(notice(audience: audience), recipient: carol, channel: "email", config: config, logURL: url)
+            )
+            #expect(!plain.text.contains("/l/") && !plain.html.contains("Log an action") && !plain.chat.contains("/l/"), "\(type)")
+            #expect(linked.text.contains(": \(url)"), "\(type): \(linked.text)")
+            #expect(linked.html.contains("<a href=\"\(url)\""), "\(type)")
+            #expect(linked.chat.hasSuffix("<\(url)|" + (type == .reminder ? "log it here>" : "Log it for Dana>")), "\(type): \(linked.chat)")
+            #expect(linked.subject == plain.subject)
+            // Without the link's lines, the linked text is the plain one.
+            let withoutLink = linked.text.split(separator: "\n", omittingEmptySubsequences: false).filter { !$0.contains(url) }
+            let rejoined = withoutLink.joined(separator: "\n").replacingOccurrences(of: "\n\n\n", with: "\n\n")
+            #expect(rejoined.trimmingCharacters(in: .newlines) == plain.text.trimmingCharacters(in: .newlines), "\(type): \(rejoined)")
+        }
+        #expect(MessageVariables.hasLogLink(notice(audience: .rep)) && MessageVariables.hasLogLink(notice(audience: .manager)))
+        #expect(!MessageVariables.hasLogLink(MessageVariables.testNotice(to: carol, config: config, now: Date(timeIntervalSince1970: 0))))
+    }
+
     @Test func aTemplatesDirectoryOverridesAndIsCheckedWithFileAndLine() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("pd-templates-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)

@@ -146,6 +146,12 @@ import Testing
         )
         Self.check(try Self.encoded(SourceTokenResponse(source: "crm", token: "pds_x")), against: "SourceTokenResponse", schemas, path: "sources")
         Self.check(
+            try Self.encoded(LinksRotateResponse(rotatedAt: Date(timeIntervalSince1970: 0), enabled: true)),
+            against: "LinksRotateResponse",
+            schemas,
+            path: "links/rotate"
+        )
+        Self.check(
             try Self.encoded(
                 SourceActivityRequest(id: "c1", rep: "eli", email: "e@x", kind: "call", type: "Call", at: "2026-03-13T09:00:00Z", note: "n", value: 1)
             ),
