@@ -211,6 +211,10 @@ import Glibc
         try morning.start()
         let late = try fetch(annLink, in: daemon.folder)
         #expect(late.code == 200 && late.body.contains("Wednesday 11 March"), "\(late)")
+        // Logged from it now, the action counts for Wednesday (at its close), not for Thursday.
+        let lateForm = try fetch(annLink, form: "kind=referral&client_id=link-thursdaymorning00001", in: daemon.folder)
+        #expect(lateForm.code == 201 && lateForm.body.contains("3 of 1 pipeline-building action"), "\(lateForm)")
+        #expect(try count(morning, "ann", date: "2026-03-11") == 3 && count(morning, "ann") == 0)
         morning.stop()
         let expired = try DaemonUnderTest(reusing: morning, clock: "2026-03-12T10:01:00Z")
         try expired.start()
@@ -219,7 +223,7 @@ import Glibc
         #expect(gone.body.contains("could be logged until 10:00 on Thursday 12 March"), "\(gone)")
         let goneForm = try fetch(annLink, form: "kind=call&client_id=link-expired00000000000001", in: daemon.folder)
         #expect(goneForm.code == 403, "\(goneForm)")
-        #expect(try count(expired, "ann", date: "2026-03-11") == 2, "the expired link wrote nothing")
+        #expect(try count(expired, "ann", date: "2026-03-11") == 3, "the expired link wrote nothing")
         expired.stop()
 
         // After a rotation, a link that was good is refused.
