@@ -116,23 +116,21 @@ extension Store {
         }
     }
 
-    /// When the oldest pending row was queued, if any is pending.
-    public func oldestPendingOutbox() async throws -> Date? {
-        try await read { db in
-            try Int64.fetchOne(db, sql: "SELECT min(queued_at) FROM outbox WHERE status = 'pending'").map(Self.date)
-        }
-    }
-
-    /// Counts of outbox rows by status, for tests and the operator.
-    public func outboxCounts() async throws -> [String: Int] {
+    /// Counts of outbox rows by status, and when the oldest pending one was queued: what
+    /// `/metrics` shows of the outbox, read in one go.
+    public func outboxGauges() async throws -> (counts: [String: Int], oldestPending: Date?) {
         try await read { db in
             var counts: [String: Int] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT status, count(*) AS n FROM outbox GROUP BY status") {
                 counts[row["status"]] = row["n"]
             }
-            return counts
+            let oldest = try Int64.fetchOne(db, sql: "SELECT min(queued_at) FROM outbox WHERE status = 'pending'").map(Self.date)
+            return (counts, oldest)
         }
     }
+
+    /// Counts of outbox rows by status.
+    public func outboxCounts() async throws -> [String: Int] { try await outboxGauges().counts }
 
     /// The recorded verdicts of a rep from `since` on.
     public func verdicts(repID: Int64, since: LocalDate) async throws -> [LocalDate: Verdict] {

@@ -360,22 +360,16 @@ extension Store {
                 }
             )
             needles.formUnion([person.name, person.email].filter { $0.count >= 5 })
-            for needle in needles {
-                try db.execute(
-                    sql: """
-                        UPDATE outbox SET payload = '{}', last_error = NULL,
-                            status = CASE WHEN status IN ('pending', 'failed') THEN 'cancelled' ELSE status END
-                        WHERE instr(payload, ?) > 0 OR instr(coalesce(last_error, ''), ?) > 0
-                        """,
-                    arguments: [needle, needle]
-                )
-            }
+            // One pass over the outbox: the rows about or to them, and every row naming them.
+            let needleList = needles.sorted()
+            let naming = Array(repeating: "instr(payload, ?) > 0 OR instr(coalesce(last_error, ''), ?) > 0", count: needleList.count)
             try db.execute(
                 sql: """
-                    UPDATE outbox SET payload = '{}', status = CASE WHEN status IN ('pending', 'failed') THEN 'cancelled' ELSE status END
-                    WHERE person_id = ? OR recipient_id = ?
+                    UPDATE outbox SET payload = '{}', last_error = NULL,
+                        status = CASE WHEN status IN ('pending', 'failed') THEN 'cancelled' ELSE status END
+                    WHERE person_id = ? OR recipient_id = ? OR \((naming.isEmpty ? ["0"] : naming).joined(separator: " OR "))
                     """,
-                arguments: [stored.id, stored.id]
+                arguments: StatementArguments([stored.id, stored.id] + needleList.flatMap { [$0, $0] as [any DatabaseValueConvertible] })
             )
             try db.execute(sql: "UPDATE outbox_attempt SET error = NULL WHERE outbox_id IN (SELECT id FROM outbox WHERE payload = '{}')")
             try db.execute(sql: "UPDATE activity SET note = NULL WHERE person_id = ?", arguments: [stored.id])

@@ -38,12 +38,11 @@ final class DaemonMetrics: Sendable {
 
     /// The text format, with the outbox read now.
     func exposition() async throws -> String {
-        let counts = try await store.outboxCounts()
+        let (counts, oldest) = try await store.outboxGauges()
         for state in OutboxState.allCases {
             registry.makeGauge(descriptor: Self.name("outbox_rows", "", "Outbox rows by state"), labels: [("state", state.rawValue)])
                 .set(Double(counts[state.stored] ?? 0))
         }
-        let oldest = try await store.oldestPendingOutbox()
         registry.makeGauge(descriptor: Self.name("outbox_oldest_pending", "seconds", "Age of the oldest pending outbox row since it was queued"))
             .set(oldest.map { max(0, clock.now.timeIntervalSince($0)) } ?? 0)
         return registry.emitToString()
