@@ -95,6 +95,7 @@ import Glibc
         }
         let annLink = try link("ann@example.com")
         let bobLink = try link("bob@example.com")
+        let mac = String(annLink.split(separator: "/").last ?? "")
         #expect(annLink.hasPrefix("http://127.0.0.1:\(daemon.port)/l/ann/2026-03-11/"), "public_url's trailing slash is dropped: \(annLink)")
 
         // Slack gets it as a link, ntfy as an action button.
@@ -159,6 +160,10 @@ import Glibc
         #expect(second.code == 200 && second.body.contains("<h1>Already logged</h1>"), "\(second)")
         #expect(try count(daemon, "ann") == 2)
         #expect(try daemon.prospect(["history", "--rep", "ann", "--json"]).out.contains("Wrote to a lost deal & got a reply"))
+        // A phone's textarea sends CRLF line breaks; the note keeps them as plain newlines.
+        let lines = try fetch(annLink, form: "kind=call&note=Line+one%0D%0ALine+two&client_id=link-crlf0000000000000000001", in: daemon.folder)
+        #expect(lines.code == 201 && lines.body.contains(#"<a href="\#(mac)">Log another action</a>"#), "\(lines)")
+        #expect(try daemon.prospect(["history", "--rep", "ann", "--json"]).out.contains(#"Line one\nLine two"#))
 
         // A form without a counting kind, or with a note the CLI would refuse, is shown again with the reason.
         let noKind = try fetch(annLink, form: "note=hi&client_id=link-nokind00000000000000001", in: daemon.folder)
@@ -173,11 +178,9 @@ import Glibc
             in: daemon.folder
         )
         #expect(huge.code == 413, "\(huge.code)")
-        #expect(try count(daemon, "ann") == 2, "none of those wrote anything")
+        #expect(try count(daemon, "ann") == 3, "none of those wrote anything")
 
         // Tampered links: another signature, day or rep. Each is a 403 page and writes nothing.
-        let parts = annLink.split(separator: "/").map(String.init)
-        let mac = parts[parts.count - 1]
         let flipped = String(mac.dropLast()) + (mac.last == "A" ? "B" : "A")
         let tampered = [
             annLink.replacingOccurrences(of: mac, with: flipped),
@@ -191,7 +194,7 @@ import Glibc
             let posted = try fetch(url, form: "kind=call&client_id=link-tampered00000000000001", in: daemon.folder)
             #expect(posted.code == 403, "\(url): \(posted)")
         }
-        #expect(try count(daemon, "ann") == 2 && count(daemon, "bob") == 0)
+        #expect(try count(daemon, "ann") == 3 && count(daemon, "bob") == 0)
 
         // A deactivated rep's link stops working.
         #expect(try daemon.prospect(["admin", "rep", "deactivate", "bob"]).code == 0)
@@ -213,8 +216,8 @@ import Glibc
         #expect(late.code == 200 && late.body.contains("Wednesday 11 March"), "\(late)")
         // Logged from it now, the action counts for Wednesday (at its close), not for Thursday.
         let lateForm = try fetch(annLink, form: "kind=referral&client_id=link-thursdaymorning00001", in: daemon.folder)
-        #expect(lateForm.code == 201 && lateForm.body.contains("3 of 1 pipeline-building action"), "\(lateForm)")
-        #expect(try count(morning, "ann", date: "2026-03-11") == 3 && count(morning, "ann") == 0)
+        #expect(lateForm.code == 201 && lateForm.body.contains("4 of 1 pipeline-building action"), "\(lateForm)")
+        #expect(try count(morning, "ann", date: "2026-03-11") == 4 && count(morning, "ann") == 0)
         morning.stop()
         let expired = try DaemonUnderTest(reusing: morning, clock: "2026-03-12T10:01:00Z")
         try expired.start()
@@ -223,7 +226,7 @@ import Glibc
         #expect(gone.body.contains("could be logged until 10:00 on Thursday 12 March"), "\(gone)")
         let goneForm = try fetch(annLink, form: "kind=call&client_id=link-expired00000000000001", in: daemon.folder)
         #expect(goneForm.code == 403, "\(goneForm)")
-        #expect(try count(expired, "ann", date: "2026-03-11") == 3, "the expired link wrote nothing")
+        #expect(try count(expired, "ann", date: "2026-03-11") == 4, "the expired link wrote nothing")
         expired.stop()
 
         // After a rotation, a link that was good is refused.

@@ -91,7 +91,8 @@ extension Handlers {
             }
             let fields = formFields(text)
             let clientID = fields["client_id"] ?? ""
-            let note = fields["note"].map { $0.trimmingCharacters(in: .whitespacesAndNewlines) } ?? ""
+            // Browsers send a textarea's line breaks as CRLF; a note keeps plain newlines.
+            let note = fields["note"].map { $0.replacingOccurrences(of: "\r\n", with: "\n").trimmingCharacters(in: .whitespacesAndNewlines) } ?? ""
             func again(_ problem: String) async throws -> (HTTPResponse.Status, String) {
                 let shownID = clientID.isEmpty ? Self.formClientID() : clientID
                 let page = LinkPage.form(try await linkDay(target), clientID: shownID, problem: problem, chosen: fields["kind"], note: note)
@@ -117,7 +118,8 @@ extension Handlers {
                 try await linkDay(target),
                 kindLabel: kind.label,
                 duplicate: logged.duplicate,
-                again: "/l/\(rep)/\(day)/\(mac)"
+                // Relative, so that it holds behind a proxy that serves public_url under a path.
+                again: mac
             )
             return (logged.duplicate ? .ok : .created, page)
         }
