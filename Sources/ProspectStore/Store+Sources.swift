@@ -36,7 +36,7 @@ extension Store {
     /// added twice); returns the token, once. A live source is refused: revoke it first.
     public func addSource(name: String, actor: String, now: Date) async throws -> String {
         let token = Self.newToken(prefix: "pds_")
-        let digest = Data(SHA256.hash(data: Data(token.utf8)))
+        let digest = Self.digest(token)
         try await write { db in
             if let revoked = try Row.fetchOne(db, sql: "SELECT id, revoked_at FROM source WHERE name = ?", arguments: [name]) {
                 guard (revoked["revoked_at"] as Int64?) != nil else {
@@ -75,7 +75,7 @@ extension Store {
 
     /// The live source holding `token`, if any (looked up by digest, compared in constant time).
     public func source(token: String) async throws -> StoredSource? {
-        let digest = Data(SHA256.hash(data: Data(token.utf8)))
+        let digest = Self.digest(token)
         return try await read { db in
             guard
                 let row = try Row.fetchOne(
@@ -140,10 +140,8 @@ extension Store {
     }
 
     /// 256 random bits, URL-safe, after `prefix`.
-    static func newToken(prefix: String) -> String {
-        prefix
-            + randomBytes(32).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
-    }
+    static func newToken(prefix: String) -> String { prefix + randomBytes(32).base64URLEncoded }
+
+    /// What the database keeps of a token: its SHA-256.
+    static func digest(_ token: String) -> Data { Data(SHA256.hash(data: Data(token.utf8))) }
 }

@@ -7,7 +7,7 @@ extension Store {
     /// Issues a new API token for a person: 256 random bits, returned once, stored only as SHA-256.
     public func issueToken(handle: String, actor: String, now: Date) async throws -> String {
         let token = Self.newToken(prefix: "pd_")
-        let digest = Data(SHA256.hash(data: Data(token.utf8)))
+        let digest = Self.digest(token)
         try await write { db in
             guard let person = try Self.fetchPerson(db, where: "p.handle = ?", [handle]) else {
                 throw UserError.noSuchHandle(handle)
@@ -45,7 +45,7 @@ extension Store {
     /// The lookup is by digest through a unique index; the final comparison of the stored digest is
     /// constant-time so a timing difference cannot reveal how much of a digest matched.
     public func person(token: String) async throws -> StoredPerson? {
-        let digest = Data(SHA256.hash(data: Data(token.utf8)))
+        let digest = Self.digest(token)
         return try await read { db in
             guard
                 let row = try Row.fetchOne(

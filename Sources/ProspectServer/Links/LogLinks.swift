@@ -33,16 +33,11 @@ struct LogLinks: Sendable {
     }
 
     func mac(rep: String, day: LocalDate) -> String {
-        Self.base64URL(Data(HMAC<SHA256>.authenticationCode(for: Self.signed(rep: rep, day: day), using: key)))
+        Data(HMAC<SHA256>.authenticationCode(for: Self.signed(rep: rep, day: day), using: key)).base64URLEncoded
     }
 
     /// What is signed: a purpose, so the key can never sign anything else by accident.
     static func signed(rep: String, day: LocalDate) -> Data { Data("prospectd log link v1\n\(rep)\n\(day)".utf8) }
-
-    static func base64URL(_ data: Data) -> String {
-        data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
-    }
 
     static func unbase64URL(_ text: String) -> Data? {
         guard text.count <= 64, text.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else { return nil }
