@@ -161,7 +161,9 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["ProspectCore", "ProspectAPI", "ProspectMail", .product(name: "NIOCore", package: "swift-nio")],
+            dependencies: [
+                "ProspectCore", "ProspectAPI", "ProspectMail", "ProspectServer", .product(name: "NIOCore", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
     ]

@@ -89,12 +89,12 @@ import Glibc
         let restarted = try DaemonUnderTest(reusing: daemon, clock: daemon.clock)
         let errURL = daemon.folder.appendingPathComponent("log.err")
         _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
-        let cli = Process()
-        cli.executableURL = binaries.appendingPathComponent("prospect")
-        cli.arguments = ["log", "call", "--socket", daemon.socket]
-        cli.standardOutput = FileHandle.nullDevice
-        cli.standardError = try FileHandle(forWritingTo: errURL)
-        try cli.run()
+        let cli = try Child(
+            binaries.appendingPathComponent("prospect").path,
+            ["log", "call", "--socket", daemon.socket],
+            stdout: .null,
+            stderr: .file(errURL.path)
+        )
         waitForExit(stand)
         usleep(2_000_000)
         try restarted.start()
@@ -174,11 +174,7 @@ import Glibc
         let log = folder + ".log"
         _ = FileManager.default.createFile(atPath: log, contents: nil)
         defer { try? FileManager.default.removeItem(atPath: log) }
-        let process = Process()
-        process.executableURL = binaries.appendingPathComponent("prospectd")
-        process.arguments = ["run", "--dev", folder]
-        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
-        try process.run()
+        let process = try Child(binaries.appendingPathComponent("prospectd").path, ["run", "--dev", folder], stderr: .file(log))
         try poll(timeout: 20, "the daemon did not become ready: \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")") {
             ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").contains("prospectd ready") || !process.isRunning
         }

@@ -37,25 +37,17 @@ func run(_ executable: String, _ arguments: [String], environment: [String: Stri
     let errURL = folder.appendingPathComponent("err")
     _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
     _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
     var env = ProcessInfo.processInfo.environment
     env["NO_COLOR"] = "1"
     env.removeValue(forKey: "PROSPECT_SOCKET")
     env.removeValue(forKey: "PROSPECT_TOKEN")
     env.removeValue(forKey: "PROSPECT_SERVER")
     env.merge(environment) { $1 }
-    process.environment = env
-    process.standardOutput = try FileHandle(forWritingTo: outURL)
-    process.standardError = try FileHandle(forWritingTo: errURL)
-    process.standardInput = FileHandle.nullDevice
-    try process.run()
-    let deadline = Date().addingTimeInterval(timeout)
-    while process.isRunning && Date() < deadline { usleep(5_000) }
+    let process = try Child(executable, arguments, environment: env, stdout: .file(outURL.path), stderr: .file(errURL.path))
+    process.wait(timeout: timeout)
     if process.isRunning {
         process.terminate()
-        process.waitUntilExit()
+        process.wait()
     }
     return Outcome(
         code: process.terminationStatus,
@@ -64,13 +56,12 @@ func run(_ executable: String, _ arguments: [String], environment: [String: Stri
     )
 }
 
-/// A test server of `Tests/Fixtures/`, started with python3; stop it with SIGTERM.
-func startPython(_ arguments: [String]) throws -> Process {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3"] + arguments
-    try process.run()
-    return process
+/// A test server of `Tests/Fixtures/`, started with python3; stop it with SIGTERM. What it
+/// prints goes to a file in the temporary folder (`Child.output`).
+func startPython(_ arguments: [String]) throws -> Child {
+    let log = FileManager.default.temporaryDirectory.appendingPathComponent("pd-fixture-\(UUID().uuidString.prefix(8)).log").path
+    _ = FileManager.default.createFile(atPath: log, contents: nil)
+    return try Child("/usr/bin/env", ["python3"] + arguments, stdout: .file(log), stderr: .file(log))
 }
 
 /// Polls `done` every 100 ms until it holds, or fails with `failure` after `timeout`.
@@ -89,10 +80,9 @@ func fixture(_ name: String) -> String {
         .appendingPathComponent("Fixtures/\(name)").path
 }
 
-/// Polls until a process has gone (`waitUntilExit` can hang in corelibs Foundation).
-func waitForExit(_ process: Process, timeout: TimeInterval = 30) {
-    let deadline = Date().addingTimeInterval(timeout)
-    while process.isRunning && Date() < deadline { usleep(10_000) }
+/// Polls until a process has gone.
+func waitForExit(_ process: Child, timeout: TimeInterval = 30) {
+    process.wait(timeout: timeout)
 }
 
 /// A throwaway Unix account to act as a rep over the socket; needs root (CI runs as root).
@@ -135,7 +125,7 @@ final class DaemonUnderTest {
     let port: Int
     let configPath: String
     let logPath: String
-    var process: Process?
+    var process: Child?
 
     var socket: String { folder.appendingPathComponent("prospectd.sock").path }
     var database: String { folder.appendingPathComponent("prospectd.sqlite").path }
@@ -204,17 +194,16 @@ final class DaemonUnderTest {
     /// Starts the daemon and waits until it says it is ready.
     func start(environment: [String: String] = [:]) throws {
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
-        let process = Process()
-        process.executableURL = binaries.appendingPathComponent("prospectd")
-        process.arguments = ["run", "--config", configPath, "--start-clock-at", clock]
         var env = ProcessInfo.processInfo.environment
         env.removeValue(forKey: "NOTIFY_SOCKET")
         env.merge(environment) { $1 }
-        process.environment = env
-        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
-        process.standardOutput = log
-        process.standardError = log
-        try process.run()
+        let process = try Child(
+            binaries.appendingPathComponent("prospectd").path,
+            ["run", "--config", configPath, "--start-clock-at", clock],
+            environment: env,
+            stdout: .file(logPath),
+            stderr: .file(logPath)
+        )
         self.process = process
         try waitForLog("prospectd ready")
     }

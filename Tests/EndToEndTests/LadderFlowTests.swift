@@ -9,7 +9,7 @@ import Glibc
 final class Receiver {
     let port: Int
     let log: String
-    var process: Process?
+    var process: Child?
 
     init(port: Int, log: String) {
         self.port = port
@@ -25,7 +25,7 @@ final class Receiver {
             if (try? run("/usr/bin/curl", ["-s", "-o", "/dev/null", "http://127.0.0.1:\(port)/"]))?.code == 0 { return }
             usleep(50_000)
         }
-        throw HarnessError("the webhook receiver did not start")
+        throw HarnessError("the webhook receiver did not start: \(process?.output ?? "")")
     }
 
     func stop() {

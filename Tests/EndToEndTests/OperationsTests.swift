@@ -103,10 +103,7 @@ import Glibc
             "(for i in $(seq 25); do out=$(PROSPECT_TOKEN=\(token) \(cli) log call --json --server \(daemon.server)) "
                 + "&& echo \"$(date +%s.%N) $out\" >> \(acks); done) &"
         }
-        let clients = Process()
-        clients.executableURL = URL(fileURLWithPath: "/bin/bash")
-        clients.arguments = ["-c", loops.joined(separator: "\n") + "\nwait"]
-        try clients.run()
+        let clients = try Child("/bin/bash", ["-c", loops.joined(separator: "\n") + "\nwait"])
         func acknowledged() -> [(id: Int, at: Double)] {
             ((try? String(contentsOfFile: acks, encoding: .utf8)) ?? "").split(separator: "\n").compactMap { line in
                 let parts = line.split(separator: " ", maxSplits: 1)

@@ -11,7 +11,7 @@ import Glibc
 final class SMTPReceiver {
     let out: String
     let port: Int
-    let process: Process
+    let process: Child
 
     init(
         folder: URL,
@@ -38,10 +38,12 @@ final class SMTPReceiver {
                 self.port = port
                 return
             }
-            if !process.isRunning { throw HarnessError("smtp-receiver.py exited \(process.terminationStatus); is aiosmtpd installed?") }
+            if !process.isRunning {
+                throw HarnessError("smtp-receiver.py exited \(process.terminationStatus); is aiosmtpd installed? \(process.output)")
+            }
             usleep(50_000)
         }
-        throw HarnessError("smtp-receiver.py did not start")
+        throw HarnessError("smtp-receiver.py did not start: \(process.output)")
     }
 
     /// Every message accepted so far.

@@ -9,7 +9,7 @@ import Glibc
 /// stdout discarded and at most `keep` bytes of stderr kept. At the deadline, or as soon as the
 /// program itself ends, the whole group is killed, so a background child that holds the pipes
 /// (`sleep 120 & exit 0`) can neither outlive it nor stall the caller.
-struct ChildProcess {
+public struct ChildProcess {
     enum Ending: Equatable {
         case exited(Int32)
         case signalled(Int32)
@@ -31,8 +31,8 @@ struct ChildProcess {
     let timeout: Duration
     var keep = 64 * 1024
 
-    struct SpawnError: Error, CustomStringConvertible {
-        var description: String
+    public struct SpawnError: Error, CustomStringConvertible {
+        public var description: String
     }
 
     func run() async throws -> Result {
@@ -45,36 +45,15 @@ struct ChildProcess {
         _ = fcntl(readEnd, F_SETFL, fcntl(readEnd, F_GETFL) | O_NONBLOCK)
         defer { close(readEnd) }
 
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, stdinFile, O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-        posix_spawn_file_actions_adddup2(&actions, writeEnd, 2)
-
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var empty = sigset_t()
-        sigemptyset(&empty)
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        for signal in [SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGPIPE, SIGCHLD, SIGUSR1, SIGUSR2, SIGALRM] { sigaddset(&defaults, signal) }
-        posix_spawnattr_setsigmask(&attributes, &empty)
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setpgroup(&attributes, 0)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-
-        let argv = ([path] + arguments).map { strdup($0) } + [nil]
-        let envp = environment.sorted { $0.key < $1.key }.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer {
-            for p in argv { free(p) }
-            for p in envp { free(p) }
+        let spawned = Swift.Result {
+            try Self.spawn(path, arguments, environment: environment, ownGroup: true) { actions in
+                posix_spawn_file_actions_addopen(&actions, 0, stdinFile, O_RDONLY, 0)
+                posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+                posix_spawn_file_actions_adddup2(&actions, writeEnd, 2)
+            }
         }
-        var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, path, &actions, &attributes, argv, envp)
         close(writeEnd)
-        guard spawned == 0 else { throw SpawnError(description: String(cString: strerror(spawned))) }
+        let pid = try spawned.get()
 
         var kept: [UInt8] = []
         var dropped = 0
@@ -112,6 +91,51 @@ struct ChildProcess {
         kill(-pid, SIGKILL)
         drain()
         return Result(ending: ending ?? .timedOut, stderr: String(decoding: kept, as: UTF8.self), dropped: dropped)
+    }
+
+    /// Starts `path` with `posix_spawn`, the signal mask emptied and the dispositions a daemon
+    /// changes reset; `ownGroup` puts it in a process group of its own. `actions` set up its
+    /// file descriptors. Not Foundation's `Process`, whose `run()` on Linux can crash
+    /// (swift-corelibs-foundation PR 5472, an over-read of `/proc/self/fd` entries).
+    public static func spawn(
+        _ path: String,
+        _ arguments: [String],
+        environment: [String: String],
+        ownGroup: Bool,
+        actions setUp: (inout posix_spawn_file_actions_t) -> Void
+    ) throws -> pid_t {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        setUp(&actions)
+
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var empty = sigset_t()
+        sigemptyset(&empty)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for signal in [SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGPIPE, SIGCHLD, SIGUSR1, SIGUSR2, SIGALRM] { sigaddset(&defaults, signal) }
+        posix_spawnattr_setsigmask(&attributes, &empty)
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        var flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF
+        if ownGroup {
+            posix_spawnattr_setpgroup(&attributes, 0)
+            flags |= POSIX_SPAWN_SETPGROUP
+        }
+        posix_spawnattr_setflags(&attributes, Int16(flags))
+
+        let argv = ([path] + arguments).map { strdup($0) } + [nil]
+        let envp = environment.sorted { $0.key < $1.key }.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer {
+            for p in argv { free(p) }
+            for p in envp { free(p) }
+        }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, path, &actions, &attributes, argv, envp)
+        guard spawned == 0 else { throw SpawnError(description: String(cString: strerror(spawned))) }
+        return pid
     }
 
     static func ending(_ status: Int32) -> Ending {
