@@ -153,7 +153,7 @@ let package = Package(
         .testTarget(
             name: "ProspectServerTests",
             dependencies: [
-                "ProspectServer", "ProspectConfig", "ProspectStore", .product(name: "Hummingbird", package: "hummingbird"),
+                "ProspectServer", "ProspectAPI", "ProspectConfig", "ProspectStore", .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
             ],

@@ -73,16 +73,6 @@ public struct Endpoint: Sendable, CustomStringConvertible {
         }
         return out
     }
-
-    func url(_ path: String) -> String {
-        switch transport {
-        case .socket(let socketPath):
-            let host = socketPath.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? socketPath
-            return "http+unix://\(host)\(path)"
-        case .server(let base, _):
-            return base.absoluteString + path
-        }
-    }
 }
 
 /// A failure of the CLI, with the exit code of the contract.
@@ -149,7 +139,55 @@ struct Client {
         contentType: String = "application/json",
         progress: (@Sendable (Int) -> Void)? = nil
     ) async throws -> Data {
-        var request = HTTPClientRequest(url: endpoint.url(path))
+        let (status, reason, data): (Int, String, Data)
+        switch endpoint.transport {
+        case .socket(let socketPath):
+            let headers = body == nil ? [] : [("Content-Type", contentType)]
+            do {
+                let answer = try SocketExchange(path: socketPath).send(
+                    method: method.rawValue,
+                    target: path,
+                    headers: headers,
+                    body: body.map(Array.init),
+                    progress: progress
+                )
+                (status, reason, data) = (answer.status, answer.reason, Data(answer.body))
+            } catch {
+                switch error {
+                case .notSent: throw CLIError.unreachable(unreachableMessage(error))
+                case .unanswered: throw CLIError.unanswered(unreachableMessage(error))
+                }
+            }
+        case .server(let base, let token):
+            let response = try await sendHTTP(
+                method,
+                base.absoluteString + path,
+                token: token,
+                body: body,
+                contentType: contentType,
+                progress: progress
+            )
+            (status, reason, data) = (Int(response.status.code), response.status.reasonPhrase, response.body)
+        }
+        guard (200..<300).contains(status) else {
+            if let body = try? API.decoder().decode(ErrorBody.self, from: data) {
+                throw CLIError.failure(body.error)
+            }
+            throw CLIError.failure("the daemon answered \(status) \(reason)")
+        }
+        return data
+    }
+
+    /// A request to a TCP or HTTPS server, through AsyncHTTPClient.
+    private func sendHTTP(
+        _ method: HTTPMethod,
+        _ url: String,
+        token: String?,
+        body: Data?,
+        contentType: String,
+        progress: (@Sendable (Int) -> Void)?
+    ) async throws -> (status: HTTPResponseStatus, body: Data) {
+        var request = HTTPClientRequest(url: url)
         request.method = method
         if let body {
             request.headers.add(name: "Content-Type", value: contentType)
@@ -159,15 +197,13 @@ struct Client {
                 request.body = .bytes(ByteBuffer(bytes: body))
             }
         }
-        if case .server(_, let token) = endpoint.transport, let token {
+        if let token {
             request.headers.add(name: "Authorization", value: "Bearer \(token)")
         }
-        let response: HTTPClientResponse
-        let data: Data
         let client = try Self.http(caFile: endpoint.caFile)
         do {
-            response = try await client.execute(request, timeout: .seconds(60))
-            data = Data((try await response.body.collect(upTo: 64 << 20)).readableBytesView)
+            let response = try await client.execute(request, timeout: .seconds(60))
+            return (response.status, Data((try await response.body.collect(upTo: 64 << 20)).readableBytesView))
         } catch let error as NIOSSLError {
             // The handshake comes before the request: nothing was sent.
             throw CLIError.unreachable(tlsMessage(error))
@@ -176,13 +212,6 @@ struct Client {
         } catch {
             throw Self.neverSent(error) ? CLIError.unreachable(unreachableMessage(error)) : CLIError.unanswered(unreachableMessage(error))
         }
-        guard (200..<300).contains(response.status.code) else {
-            if let body = try? API.decoder().decode(ErrorBody.self, from: data) {
-                throw CLIError.failure(body.error)
-            }
-            throw CLIError.failure("the daemon answered \(response.status.code) \(response.status.reasonPhrase)")
-        }
-        return data
     }
 
     /// Whether the request surely never reached the daemon: nothing listened (no socket, refused).

@@ -14,7 +14,10 @@ public struct Store: Sendable {
         config.busyMode = .timeout(5)
         config.foreignKeysEnabled = true
         config.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            // Each commit reaches the disk before it is acknowledged: a rep told "Logged" keeps the
+            // activity through a power cut, not only through a crash of the daemon (WAL with
+            // NORMAL would lose the last commits then). Measured at about 0.1 ms a commit here.
+            try db.execute(sql: "PRAGMA synchronous = FULL")
             // Deleted and overwritten content is zeroed, so an erased person leaves no trace in free space.
             try db.execute(sql: "PRAGMA secure_delete = ON")
         }

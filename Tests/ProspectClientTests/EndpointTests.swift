@@ -36,9 +36,26 @@ import Testing
         #expect(throws: CLIError.self) { try Endpoint.resolve(socket: nil, server: "localhost:8787", environment: [:]) }
     }
 
-    @Test func encodesTheSocketPathAsTheHostOfAnHTTPUnixURL() {
-        let endpoint = Endpoint(transport: .socket("/run/prospectd/prospectd.sock"))
-        #expect(endpoint.url("/v1/status") == "http+unix://%2Frun%2Fprospectd%2Fprospectd%2Esock/v1/status")
+    @Test func readsTheSocketsAnswerWhetherSizedOrChunked() throws {
+        let sized = try SocketExchange.parse(Array("HTTP/1.1 201 Created\r\nContent-Length: 5\r\n\r\nhello".utf8))
+        #expect(sized.status == 201 && sized.reason == "Created" && String(decoding: sized.body, as: UTF8.self) == "hello")
+        let chunked = try SocketExchange.parse(
+            Array("HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n5\r\nhello\r\n6;x=y\r\n world\r\n0\r\n\r\n".utf8)
+        )
+        #expect(String(decoding: chunked.body, as: UTF8.self) == "hello world")
+        let untilClosed = try SocketExchange.parse(Array("HTTP/1.1 404 Not Found\r\n\r\n{}".utf8))
+        #expect(untilClosed.status == 404 && untilClosed.body == Array("{}".utf8))
+    }
+
+    @Test(arguments: [
+        "HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\nhello",
+        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhel",
+        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n",
+        "SSH-2.0-OpenSSH\r\n\r\n",
+        "HTTP/1.1 200 OK\r\nContent-Length: 5",
+    ])
+    func aCutOrForeignAnswerIsUnanswered(_ text: String) {
+        #expect(throws: SocketExchange.Failure.self) { try SocketExchange.parse(Array(text.utf8)) }
     }
 
     @Test func exitCodesAreTheContracts() {

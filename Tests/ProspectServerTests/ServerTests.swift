@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import ProspectAPI
 import ProspectCore
 import ProspectStore
 import Testing

@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import Logging
 import NIOCore
+import ProspectAPI
 import ProspectConfig
 import ProspectEngine
 import ProspectMessages

@@ -1,4 +1,5 @@
 import Foundation
+import ProspectAPI
 
 #if canImport(Glibc)
 import Glibc

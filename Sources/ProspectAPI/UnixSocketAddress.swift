@@ -3,12 +3,12 @@ import Glibc
 #endif
 
 /// A `sockaddr_un` for a path; a leading `@` means the abstract namespace (as in `$NOTIFY_SOCKET`).
-struct UnixSocketAddress {
+public struct UnixSocketAddress: Sendable {
     var storage = sockaddr_un()
     /// The length to pass to `connect`/`sendto`.
-    let length: socklen_t
+    public let length: socklen_t
 
-    init?(path: String) {
+    public init?(path: String) {
         var bytes = Array(path.utf8)
         let abstract = bytes.first == UInt8(ascii: "@")
         if abstract { bytes[0] = 0 }
@@ -21,7 +21,7 @@ struct UnixSocketAddress {
     }
 
     /// Calls `body` with the address as a `sockaddr` pointer and its length.
-    func withSockaddr<T>(_ body: (UnsafePointer<sockaddr>, socklen_t) -> T) -> T {
+    public func withSockaddr<T>(_ body: (UnsafePointer<sockaddr>, socklen_t) -> T) -> T {
         withUnsafePointer(to: storage) { pointer in
             pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, length) }
         }
