@@ -82,11 +82,18 @@ struct SocketExchange {
     private func readAnswer(_ fd: Int32) throws(Failure) -> [UInt8] {
         var data: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+        // Found once, so a large answer is read in time linear in its size.
+        var head: (end: Int, length: Int?, chunked: Bool)?
         while true {
-            if let head = Self.headEnd(data) {
-                let fields = Self.fields(data[..<head])
-                if let length = fields["content-length"].flatMap({ Int($0) }), data.count - head - 4 >= length { return data }
-                if fields["transfer-encoding"]?.lowercased() == "chunked", data.suffix(5).elementsEqual(Array("0\r\n\r\n".utf8)) {
+            if head == nil, let end = Self.headEnd(data) {
+                let fields = Self.fields(data[..<end])
+                head = (end, fields["content-length"].flatMap { Int($0) }, fields["transfer-encoding"]?.lowercased() == "chunked")
+            }
+            if let head {
+                if let length = head.length, data.count - head.end - 4 >= length { return data }
+                if head.chunked, data.suffix(5).elementsEqual(Array("0\r\n\r\n".utf8)),
+                    Self.dechunk(Array(data[(head.end + 4)...])) != nil
+                {
                     return data
                 }
             }
@@ -96,11 +103,12 @@ struct SocketExchange {
                 throw .unanswered(errno == EAGAIN ? "no answer within \(timeout) s" : String(cString: strerror(errno)))
             }
             if n == 0 {
-                guard Self.headEnd(data) != nil else { throw .unanswered("the connection closed before an answer") }
+                guard head != nil else { throw .unanswered("the connection closed before an answer") }
                 return data
             }
             data += buffer[0..<n]
             if data.count > limit { throw .unanswered("the answer is larger than \(limit >> 20) MiB") }
+            if head == nil, data.count > 64 * 1024 { throw .unanswered("the answer's header is longer than 64 KiB") }
         }
     }
 

@@ -122,3 +122,72 @@ import Testing
         #expect(path("/v1/schedule", ["date": nil, "rep": "bob"]) == "/v1/schedule?rep=bob")
     }
 }
+
+/// `SocketExchange` against a real Unix socket served by a thread: a large chunked answer
+/// arrives whole, and a server that closes without answering counts as unanswered.
+@Suite struct SocketExchangeTests {
+    /// Listens on a fresh socket path, answers one connection with `answer` after reading the
+    /// request's head, and returns the path.
+    func serveOnce(_ answer: [UInt8]) throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("pd-sx-\(UUID().uuidString.prefix(8)).sock").path
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        guard let address = UnixSocketAddress(path: path), address.withSockaddr({ bind(fd, $0, $1) }) == 0, listen(fd, 1) == 0 else {
+            throw CLIError.failure("cannot listen on \(path)")
+        }
+        Thread.detachNewThread {
+            let client = accept(fd, nil, nil)
+            var buffer = [UInt8](repeating: 0, count: 65536)
+            var seen: [UInt8] = []
+            while SocketExchange.headEnd(seen) == nil {
+                let n = read(client, &buffer, buffer.count)
+                if n <= 0 { break }
+                seen += buffer[0..<n]
+            }
+            var offset = 0
+            while offset < answer.count {
+                let n = answer[offset...].withUnsafeBytes { write(client, $0.baseAddress, min($0.count, 7000)) }
+                if n <= 0 { break }
+                offset += n
+            }
+            close(client)
+            close(fd)
+            unlink(path)
+        }
+        return path
+    }
+
+    @Test func aLargeChunkedAnswerArrivesWhole() throws {
+        let line = Array("0123456789abcdef,".utf8)
+        var body: [UInt8] = []
+        var answer = Array("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n".utf8)
+        for _ in 0..<300 {
+            let chunk = Array(repeating: line, count: 1000).flatMap { $0 }
+            body += chunk
+            answer += Array((String(chunk.count, radix: 16) + "\r\n").utf8) + chunk + Array("\r\n".utf8)
+        }
+        answer += Array("0\r\n\r\n".utf8)
+        let path = try serveOnce(answer)
+        let response = try SocketExchange(path: path).send(method: "GET", target: "/v1/roster", headers: [], body: nil)
+        #expect(response.status == 200)
+        #expect(response.body.count == body.count && response.body == body)
+    }
+
+    @Test func aServerThatClosesWithoutAnsweringLeavesTheRequestUnanswered() throws {
+        let path = try serveOnce([])
+        #expect {
+            try SocketExchange(path: path).send(method: "POST", target: "/v1/activities", headers: [], body: Array("{}".utf8))
+        } throws: { error in
+            if case .unanswered = error as? SocketExchange.Failure { return true }
+            return false
+        }
+    }
+
+    @Test func noSocketMeansNotSent() {
+        #expect {
+            try SocketExchange(path: "/nonexistent/pd.sock").send(method: "GET", target: "/v1/status", headers: [], body: nil)
+        } throws: { error in
+            if case .notSent(let code) = error as? SocketExchange.Failure { return code == ENOENT }
+            return false
+        }
+    }
+}
