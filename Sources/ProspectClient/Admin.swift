@@ -5,6 +5,7 @@ import ProspectCore
 
 struct Admin: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "admin",
         abstract: "Manage the roster, API tokens and the outbox (admins).",
         subcommands: [
             RepCommands.self, Roster.self, Token.self, TestChannel.self, ImportCommands.self, OutboxCommands.self, SourceCommands.self,
@@ -169,6 +170,7 @@ struct RepForget: AsyncParsableCommand {
 
 struct Roster: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "roster",
         abstract: "Import or export the roster as CSV.",
         subcommands: [RosterImport.self, RosterExport.self]
     )
@@ -207,6 +209,7 @@ struct RosterExport: AsyncParsableCommand {
 
 struct Token: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "token",
         abstract: "Issue or revoke API tokens for the TCP API.",
         subcommands: [TokenIssue.self, TokenRevoke.self]
     )

@@ -53,6 +53,7 @@ struct Log: AsyncParsableCommand {
     static let retrySeconds: Int64 = 30
 
     static let configuration = CommandConfiguration(
+        commandName: "log",
         abstract: "Log an action you did (see 'prospect kinds').",
         discussion: """
             --at takes 2026-03-09T15:00:00Z (or an offset), HH:MM (today, your zone) or 'yesterday HH:MM'.
@@ -138,6 +139,7 @@ struct Log: AsyncParsableCommand {
 
 struct Status: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "status",
         abstract: "Today: done or not, count, deadline, time left, streak."
     )
 
@@ -158,7 +160,7 @@ struct Status: AsyncParsableCommand {
 }
 
 struct History: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Your last weeks as a heatmap, and your recent actions.")
+    static let configuration = CommandConfiguration(commandName: "history", abstract: "Your last weeks as a heatmap, and your recent actions.")
 
     @Option(name: .long, help: "How many days back, today included (1-366).")
     var days: Int = 28
@@ -200,7 +202,7 @@ struct History: AsyncParsableCommand {
 }
 
 struct Undo: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Remove your last logged action (kept in the audit log).")
+    static let configuration = CommandConfiguration(commandName: "undo", abstract: "Remove your last logged action (kept in the audit log).")
 
     @Flag(name: .long, help: "Print JSON.")
     var json = false
@@ -217,7 +219,7 @@ struct Undo: AsyncParsableCommand {
 }
 
 struct Away: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Record time off: those days are not enforced.")
+    static let configuration = CommandConfiguration(commandName: "away", abstract: "Record time off: those days are not enforced.")
 
     @Option(name: .long, help: "First day away, YYYY-MM-DD.")
     var from: String
@@ -250,7 +252,7 @@ struct Away: AsyncParsableCommand {
 }
 
 struct Kinds: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "The kinds of action you can log, and which count.")
+    static let configuration = CommandConfiguration(commandName: "kinds", abstract: "The kinds of action you can log, and which count.")
 
     @Flag(name: .long, help: "Print JSON.")
     var json = false
@@ -271,6 +273,7 @@ struct Kinds: AsyncParsableCommand {
 
 struct Schedule: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "schedule",
         abstract: "When today's reminders and escalations would come, and whether they still will."
     )
 

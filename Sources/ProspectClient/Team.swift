@@ -10,6 +10,7 @@ struct TeamOptions: ParsableArguments {
 
 struct Team: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "team",
         abstract: "Take stock: every rep under you on one day, with streaks, trends and the sales-trap alarm.",
         discussion: "With --ack, record that you reviewed the team today (a take-stock ladder step waits for it)."
     )
@@ -42,6 +43,7 @@ struct Team: AsyncParsableCommand {
 
 struct Report: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "report",
         abstract: "A week's or a month's report on the reps under you: grid, totals, trend, reps at risk, best streaks."
     )
 
@@ -78,6 +80,7 @@ struct Report: AsyncParsableCommand {
 
 struct Pipeline: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "pipeline",
         abstract: "Record your open pipeline; the sales-trap alarm compares it over time.",
         subcommands: [PipelineSet.self]
     )

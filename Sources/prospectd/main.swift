@@ -198,6 +198,7 @@ extension CheckConfig {
 
 struct Backup: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "backup",
         abstract: "Copy the database while the daemon runs, check the copy's integrity, and put it at --to.",
         discussion: """
             Uses SQLite's online backup: one consistent snapshot, without stopping the daemon or the reps logging.
@@ -241,6 +242,7 @@ struct Version: ParsableCommand {
 
 struct Simulate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "simulate",
         abstract: "Dry-run the ladder over a date range: one JSON line per delivery, in time order.",
         discussion: """
             Runs the daemon's own engine over a simulated clock from 00:00 UTC of --from to 24:00 UTC of --to,
