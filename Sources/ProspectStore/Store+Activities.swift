@@ -1,21 +1,8 @@
 import Foundation
-import GRDB
 import ProspectCore
 
 /// An `activity` row. Times are whole seconds since 1970 (UTC instants).
-struct ActivityRow: Codable, FetchableRecord, PersistableRecord {
-    static let databaseTableName = "activity"
-
-    enum Columns {
-        static let id = Column(CodingKeys.id)
-        static let personID = Column(CodingKeys.personID)
-        static let kind = Column(CodingKeys.kind)
-        static let occurredAt = Column(CodingKeys.occurredAt)
-        static let loggedAt = Column(CodingKeys.loggedAt)
-        static let clientID = Column(CodingKeys.clientID)
-        static let deletedAt = Column(CodingKeys.deletedAt)
-    }
-
+struct ActivityRow: Codable {
     enum CodingKeys: String, CodingKey {
         case id, kind, note, value
         case personID = "person_id"
@@ -35,9 +22,60 @@ struct ActivityRow: Codable, FetchableRecord, PersistableRecord {
     var clientID: String
     var deletedAt: Int64?
 
-    /// A rep's live activities, newest logged first.
-    static func live(of personID: Int64) -> QueryInterfaceRequest<ActivityRow> {
-        filter(Columns.personID == personID && Columns.deletedAt == nil)
+    static let columns = "id, person_id, kind, note, value, occurred_at, logged_at, client_id, deleted_at"
+
+    /// `SELECT` of a rep's live activities (`person_id` the first argument), to be ordered and limited.
+    static let live = "SELECT \(columns) FROM activity WHERE person_id = ? AND deleted_at IS NULL"
+
+    init(
+        id: Int64? = nil,
+        personID: Int64,
+        kind: String,
+        note: String?,
+        value: Double?,
+        occurredAt: Int64,
+        loggedAt: Int64,
+        clientID: String,
+        deletedAt: Int64? = nil
+    ) {
+        self.id = id
+        self.personID = personID
+        self.kind = kind
+        self.note = note
+        self.value = value
+        self.occurredAt = occurredAt
+        self.loggedAt = loggedAt
+        self.clientID = clientID
+        self.deletedAt = deletedAt
+    }
+
+    /// A row selected with ``columns``.
+    init(row: SQLRow) {
+        self.init(
+            id: row[0],
+            personID: row[1],
+            kind: row[2],
+            note: row[3],
+            value: row[4],
+            occurredAt: row[5],
+            loggedAt: row[6],
+            clientID: row[7],
+            deletedAt: row[8]
+        )
+    }
+
+    /// Inserts the row; returns it with its new id.
+    func inserted(_ db: any SQLConnection) throws -> ActivityRow {
+        var row = self
+        row.id = try db.fetchOne(
+            Int64.self,
+            sql: """
+                INSERT INTO activity (person_id, kind, note, value, occurred_at, logged_at, client_id)
+                VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id
+                """,
+            arguments: [personID, kind, note, value, occurredAt, loggedAt, clientID]
+        )
+        return row
     }
 
     func activity(rep: String) -> Activity {
@@ -73,10 +111,13 @@ extension Store {
     ) async throws -> (activity: Activity, duplicate: Bool) {
         try await write { db in
             let handle = rep.person.handle
-            if let first = try ActivityRow.filter(ActivityRow.Columns.personID == rep.id && ActivityRow.Columns.clientID == clientID).fetchOne(db) {
-                return (first.activity(rep: handle), true)
+            if let first = try db.fetchOne(
+                sql: "SELECT \(ActivityRow.columns) FROM activity WHERE person_id = ? AND client_id = ?",
+                arguments: [rep.id, clientID]
+            ) {
+                return (ActivityRow(row: first).activity(rep: handle), true)
             }
-            var row = ActivityRow(
+            let row = try ActivityRow(
                 personID: rep.id,
                 kind: kind,
                 note: note,
@@ -84,9 +125,7 @@ extension Store {
                 occurredAt: Self.seconds(occurredAt),
                 loggedAt: Self.seconds(loggedAt),
                 clientID: clientID
-            )
-            try row.insert(db)
-            row.id = db.lastInsertedRowID
+            ).inserted(db)
             if let day { try Self.upgradeLateVerdict(db, repID: rep.id, day: day, now: loggedAt) }
             return (row.activity(rep: handle), false)
         }
@@ -95,11 +134,11 @@ extension Store {
     /// Soft-deletes the rep's most recently logged live activity, with an audit entry.
     public func undoLast(rep: StoredPerson, actor: String, now: Date) async throws -> Activity? {
         try await write { db in
-            let latest = ActivityRow.live(of: rep.id).order(ActivityRow.Columns.loggedAt.desc, ActivityRow.Columns.id.desc)
-            guard var row = try latest.fetchOne(db) else { return nil }
+            guard let latest = try db.fetchOne(sql: ActivityRow.live + " ORDER BY logged_at DESC, id DESC LIMIT 1", arguments: [rep.id])
+            else { return nil }
+            let row = ActivityRow(row: latest)
             let activity = row.activity(rep: rep.person.handle)
-            row.deletedAt = Self.seconds(now)
-            try row.update(db, columns: [ActivityRow.Columns.deletedAt])
+            try db.execute(sql: "UPDATE activity SET deleted_at = ? WHERE id = ?", arguments: [Self.seconds(now), row.id])
             try Self.audit(
                 db,
                 now: now,
@@ -115,14 +154,13 @@ extension Store {
     /// Occurrence and logging times of the rep's live activities of `kinds` that occurred in `range`.
     public func activityTimes(repID: Int64, kinds: Set<String>, in range: Range<Date>) async throws -> [ActivityTimes] {
         try await read { db in
-            let placeholders = databaseQuestionMarks(count: kinds.count)
-            var arguments: StatementArguments = [repID, Self.seconds(range.lowerBound), Self.seconds(range.upperBound)]
-            arguments += StatementArguments(Array(kinds).sorted())
+            let placeholders = questionMarks(count: kinds.count)
+            var arguments: SQLArguments = [repID, Self.seconds(range.lowerBound), Self.seconds(range.upperBound)]
+            arguments += SQLArguments(Array(kinds).sorted())
             guard !kinds.isEmpty else { return [] }
-            return try Row.fetchAll(
-                db,
+            return try db.fetchAll(
                 sql: """
-                    SELECT occurred_at, logged_at FROM activity INDEXED BY activity_day
+                    SELECT occurred_at, logged_at FROM activity \(db.dialect.indexedBy("activity_day"))
                     WHERE person_id = ? AND occurred_at >= ? AND occurred_at < ? AND deleted_at IS NULL
                       AND kind IN (\(placeholders))
                     """,
@@ -134,22 +172,17 @@ extension Store {
     /// The rep's live activities that occurred in `range`, newest first.
     public func activities(rep: StoredPerson, in range: Range<Date>) async throws -> [Activity] {
         try await read { db in
-            try ActivityRow.live(of: rep.id)
-                .filter(
-                    ActivityRow.Columns.occurredAt >= Self.seconds(range.lowerBound)
-                        && ActivityRow.Columns.occurredAt < Self.seconds(range.upperBound)
-                )
-                .order(ActivityRow.Columns.occurredAt.desc, ActivityRow.Columns.id.desc)
-                .fetchAll(db)
-                .map { $0.activity(rep: rep.person.handle) }
+            try db.fetchAll(
+                sql: ActivityRow.live + " AND occurred_at >= ? AND occurred_at < ? ORDER BY occurred_at DESC, id DESC",
+                arguments: [rep.id, Self.seconds(range.lowerBound), Self.seconds(range.upperBound)]
+            ).map { ActivityRow(row: $0).activity(rep: rep.person.handle) }
         }
     }
 
     /// The rep's time off that ends on or after `since`.
     public func timeOff(repID: Int64, since: LocalDate) async throws -> [TimeOff] {
         try await read { db in
-            try Row.fetchAll(
-                db,
+            try db.fetchAll(
                 sql: "SELECT from_date, to_date, reason FROM time_off WHERE person_id = ? AND to_date >= ?",
                 arguments: [repID, since.description]
             ).compactMap { row in
@@ -205,7 +238,7 @@ public struct DayCheck: Sendable {
 extension Store {
     /// A recorded `missed` becomes what the one judgment now says of the day (`met-late` once
     /// enough is logged within the grace), in the transaction of the late log.
-    static func upgradeLateVerdict(_ db: Database, repID: Int64, day: DayCheck, now: Date) throws {
+    static func upgradeLateVerdict(_ db: any SQLConnection, repID: Int64, day: DayCheck, now: Date) throws {
         guard !day.countingKinds.isEmpty else { return }
         let window = DayWindow(personID: repID, date: day.date, bounds: day.bounds, deadline: day.deadline)
         guard let counts = try dayCounts(db, [window], kinds: day.countingKinds, now: now)[window.key] else { return }

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import ProspectCore
 
 /// One rep's day whose counting activities the engine needs, logged by now and by the day's end.
@@ -149,64 +148,40 @@ public struct Plan: Sendable {
     public init() {}
 }
 
-/// A verdict as its row: what was decided, and when.
-struct VerdictRow: PersistableRecord {
-    static let databaseTableName = "verdict"
-
-    enum Columns {
-        static let personID = Column("person_id")
-        static let date = Column("date")
-        static let verdict = Column("verdict")
-        static let decidedAt = Column("decided_at")
-    }
-
+/// A verdict as its row: what was decided, and when. Recorded once; a repeat adds nothing.
+struct VerdictRow {
     var record: VerdictRecord
     var decidedAt: Date
 
-    func encode(to container: inout PersistenceContainer) {
-        container[Columns.personID] = record.personID
-        container[Columns.date] = record.date.description
-        container[Columns.verdict] = record.verdict.rawValue
-        container[Columns.decidedAt] = Store.seconds(decidedAt)
+    /// Inserts the row unless the day has a verdict already; true when it was new.
+    func insertIfNew(_ db: any SQLConnection) throws -> Bool {
+        try db.execute(
+            sql: "INSERT INTO verdict (person_id, date, verdict, decided_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            arguments: [record.personID, record.date.description, record.verdict.rawValue, Store.seconds(decidedAt)]
+        ) > 0
     }
 }
 
 /// An outbox entry as its row, pending its first attempt.
-struct OutboxInsertRow: PersistableRecord {
-    static let databaseTableName = "outbox"
-
-    enum Columns {
-        static let personID = Column("person_id")
-        static let date = Column("date")
-        static let step = Column("step")
-        static let channel = Column("channel")
-        static let recipientID = Column("recipient_id")
-        static let type = Column("type")
-        static let dueAt = Column("due_at")
-        static let payload = Column("payload")
-        static let messageID = Column("message_id")
-        static let nextAttemptAt = Column("next_attempt_at")
-        static let createdAt = Column("created_at")
-        static let queuedAt = Column("queued_at")
-    }
-
+struct OutboxInsertRow {
     var entry: OutboxEntry
     var messageID: String
     var createdAt: Date
 
-    func encode(to container: inout PersistenceContainer) {
-        container[Columns.personID] = entry.personID
-        container[Columns.date] = entry.date.description
-        container[Columns.step] = entry.subject.key
-        container[Columns.channel] = entry.channel
-        container[Columns.recipientID] = entry.recipientID
-        container[Columns.type] = entry.type.rawValue
-        container[Columns.dueAt] = Store.seconds(entry.dueAt)
-        container[Columns.payload] = entry.payload
-        container[Columns.messageID] = messageID
-        container[Columns.nextAttemptAt] = Store.seconds(createdAt)
-        container[Columns.createdAt] = Store.seconds(createdAt)
-        container[Columns.queuedAt] = Store.seconds(createdAt)
+    /// Inserts the row unless (person, date, subject, channel) was decided already; true when it was new.
+    func insertIfNew(_ db: any SQLConnection) throws -> Bool {
+        let created = Store.seconds(createdAt)
+        return try db.execute(
+            sql: """
+                INSERT INTO outbox (person_id, date, step, channel, recipient_id, type, due_at, payload, message_id,
+                    next_attempt_at, created_at, queued_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
+                """,
+            arguments: [
+                entry.personID, entry.date.description, entry.subject.key, entry.channel, entry.recipientID,
+                entry.type.rawValue, Store.seconds(entry.dueAt), entry.payload, messageID, created, created, created,
+            ]
+        ) > 0
     }
 }
 
@@ -221,7 +196,7 @@ extension Store {
         }
     }
 
-    static func inputs(_ db: Database, for request: DecisionRequest) throws -> DecisionInputs {
+    static func inputs(_ db: any SQLConnection, for request: DecisionRequest) throws -> DecisionInputs {
         var inputs = DecisionInputs()
         inputs.counts = try dayCounts(db, request.days, kinds: request.countingKinds, now: request.now)
         if let judged = request.judged {
@@ -238,31 +213,33 @@ extension Store {
         }
         for (since, windows) in Dictionary(grouping: request.alarmWindows, by: \.date) {
             for chunk in Array(Set(windows.map(\.personID))).sorted().chunked(into: 2000) {
-                var arguments: StatementArguments = [OutboxSubject.salesTrap.key, since.description]
-                arguments += StatementArguments(chunk)
+                var arguments: SQLArguments = [OutboxSubject.salesTrap.key, since.description]
+                arguments += SQLArguments(chunk)
                 let sql =
-                    "SELECT DISTINCT person_id FROM outbox WHERE step = ? AND date >= ? AND person_id IN (\(databaseQuestionMarks(count: chunk.count)))"
-                inputs.alarmed.formUnion(try Int64.fetchAll(db, sql: sql, arguments: arguments))
+                    "SELECT DISTINCT person_id FROM outbox WHERE step = ? AND date >= ? AND person_id IN (\(questionMarks(count: chunk.count)))"
+                inputs.alarmed.formUnion(try db.fetchAll(Int64.self, sql: sql, arguments: arguments))
             }
         }
         return inputs
     }
 
-    static func apply(_ db: Database, _ plan: Plan, now: Date) throws -> Plan {
+    static func apply(_ db: any SQLConnection, _ plan: Plan, now: Date) throws -> Plan {
         var applied = Plan()
         applied.unaddressed = plan.unaddressed
         applied.cursor = plan.cursor
         for verdict in plan.verdicts {
-            try VerdictRow(record: verdict, decidedAt: now).insert(db, onConflict: .ignore)
-            if db.changesCount > 0 { applied.verdicts.append(verdict) }
+            if try VerdictRow(record: verdict, decidedAt: now).insertIfNew(db) { applied.verdicts.append(verdict) }
         }
         for entry in plan.outbox {
-            try OutboxInsertRow(entry: entry, messageID: "msg_" + UUID().uuidString.lowercased(), createdAt: now).insert(db, onConflict: .ignore)
-            if db.changesCount > 0 { applied.outbox.append(entry) }
+            let row = OutboxInsertRow(entry: entry, messageID: "msg_" + UUID().uuidString.lowercased(), createdAt: now)
+            if try row.insertIfNew(db) { applied.outbox.append(entry) }
         }
         if let cursor = plan.cursor {
             try db.execute(
-                sql: "INSERT OR REPLACE INTO engine_state (key, value) VALUES ('processed_until', ?)",
+                sql: """
+                    INSERT INTO engine_state (key, value) VALUES ('processed_until', ?)
+                    ON CONFLICT (key) DO UPDATE SET value = excluded.value
+                    """,
                 arguments: [String(cursor.timeIntervalSince1970)]
             )
         }
@@ -271,13 +248,13 @@ extension Store {
 
     /// The counting activities of each day, logged by now and by the day's end: one
     /// index-backed query per chunk of days, whatever the history's size.
-    static func dayCounts(_ db: Database, _ days: [DayWindow], kinds: Set<String>, now: Date) throws -> [DayKey: DayCounts] {
+    static func dayCounts(_ db: any SQLConnection, _ days: [DayWindow], kinds: Set<String>, now: Date) throws -> [DayKey: DayCounts] {
         var out: [DayKey: DayCounts] = [:]
         let unique = Array(Set(days))
         guard !unique.isEmpty else { return out }
         let kindList = kinds.sorted()
         for chunk in unique.chunked(into: 2000) {
-            var arguments = StatementArguments()
+            var arguments = SQLArguments()
             var values: [String] = []
             for (offset, day) in chunk.enumerated() {
                 values.append("(?, ?, ?, ?, ?)")
@@ -285,18 +262,19 @@ extension Store {
             }
             let counted =
                 "a.person_id = due.pid AND a.occurred_at >= due.lo AND a.occurred_at < due.hi AND a.deleted_at IS NULL"
-                + " AND a.kind IN (\(databaseQuestionMarks(count: kindList.count)))"
+                + " AND a.kind IN (\(questionMarks(count: kindList.count)))"
+            let index = db.dialect.indexedBy("activity_day")
             let sql = """
                 WITH due(n, pid, lo, hi, dl) AS (VALUES \(values.joined(separator: ", ")))
                 SELECT due.n,
-                    (SELECT count(*) FROM activity a INDEXED BY activity_day WHERE \(counted) AND a.logged_at <= ?) AS by_now,
-                    (SELECT count(*) FROM activity a INDEXED BY activity_day WHERE \(counted) AND a.logged_at <= due.dl) AS by_deadline
+                    (SELECT count(*) FROM activity a \(index) WHERE \(counted) AND a.logged_at <= ?) AS by_now,
+                    (SELECT count(*) FROM activity a \(index) WHERE \(counted) AND a.logged_at <= due.dl) AS by_deadline
                 FROM due
                 """
-            arguments += StatementArguments(kindList)
+            arguments += SQLArguments(kindList)
             arguments += [seconds(now)]
-            arguments += StatementArguments(kindList)
-            for row in try Row.fetchAll(db, sql: sql, arguments: arguments) {
+            arguments += SQLArguments(kindList)
+            for row in try db.fetchAll(sql: sql, arguments: arguments) {
                 let day = chunk[row[0] as Int]
                 out[day.key] = DayCounts(byNow: row[1], byDeadline: row[2])
             }

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import ProspectCore
 
 /// One activity of a CRM import, checked and resolved.
@@ -28,16 +27,15 @@ extension Store {
     public func importActivities(_ rows: [ImportedActivity], actor: String, now: Date) async throws -> Int {
         try await write { db in
             var added = 0
-            let statement = try db.makeStatement(
-                sql: """
-                    INSERT OR IGNORE INTO activity (person_id, kind, note, value, occurred_at, logged_at, client_id)
-                    VALUES (?, ?, ?, ?, ?, ?, ?)
-                    """
-            )
             for row in rows {
                 let at = Self.seconds(row.occurredAt)
-                try statement.execute(arguments: [row.personID, row.kind, row.note, row.value, at, at, row.clientID])
-                added += db.changesCount
+                added += try db.execute(
+                    sql: """
+                        INSERT INTO activity (person_id, kind, note, value, occurred_at, logged_at, client_id)
+                        VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
+                        """,
+                    arguments: [row.personID, row.kind, row.note, row.value, at, at, row.clientID]
+                )
             }
             try Self.audit(db, now: now, actor: actor, action: "activities.import", subject: nil, detail: "\(added) of \(rows.count) rows added")
             return added

@@ -1,14 +1,13 @@
 import Foundation
-import GRDB
 
 /// The key one-tap links are signed with. It is made at first start and kept in the database,
 /// so every instance on the same database signs and checks alike.
 extension Store {
     /// The link key, made on first use.
     public func linkKey(now: Date) async throws -> Data {
-        if let key = try await read({ db in try Data.fetchOne(db, sql: "SELECT secret FROM link_key WHERE id = 1") }) { return key }
+        if let key = try await read({ db in try db.fetchOne(Data.self, sql: "SELECT secret FROM link_key WHERE id = 1") }) { return key }
         return try await write { db in
-            if let key = try Data.fetchOne(db, sql: "SELECT secret FROM link_key WHERE id = 1") { return key }
+            if let key = try db.fetchOne(Data.self, sql: "SELECT secret FROM link_key WHERE id = 1") { return key }
             let key = Self.randomBytes(32)
             try db.execute(sql: "INSERT INTO link_key (id, secret, created_at) VALUES (1, ?, ?)", arguments: [key, Self.seconds(now)])
             return key

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import ProspectCore
 
 /// One decided delivery, as the worker sees it.
@@ -29,13 +28,13 @@ extension Store {
     /// attempted now and the channels that have no room for another.
     public func dueOutbox(now: Date, limit: Int, excluding busy: Set<Int64> = [], channels full: Set<String> = []) async throws -> [OutboxRow] {
         let (exclusion, excluded) = Self.laneExclusion(busy: busy, full: full, table: "o.")
-        let arguments = StatementArguments([Self.seconds(now)]) + excluded + StatementArguments([limit])
+        let arguments = SQLArguments([Self.seconds(now)]) + excluded + SQLArguments([limit])
         return try await read { db in
-            try Row.fetchAll(
-                db,
+            try db.fetchAll(
                 sql: """
-                    SELECT o.*, r.handle AS rep_handle, \(Self.personColumns)
-                    FROM outbox o INDEXED BY outbox_pending
+                    SELECT \(Self.personColumns), r.handle AS rep_handle, o.id AS outbox_id, o.date AS outbox_date, o.step,
+                        o.channel, o.type, o.due_at, o.payload, o.message_id, o.attempts, o.created_at AS decided_at, o.queued_at
+                    FROM outbox o \(db.dialect.indexedBy("outbox_pending"))
                     JOIN person r ON r.id = o.person_id
                     JOIN person p ON p.id = o.recipient_id
                     LEFT JOIN person m ON m.id = p.manager_id
@@ -45,19 +44,19 @@ extension Store {
                 arguments: arguments
             ).map { row in
                 OutboxRow(
-                    id: row["id"],
+                    id: row["outbox_id"],
                     rep: row["rep_handle"],
                     // A date that does not read (a hand-edited row) must not stop the worker.
-                    date: LocalDate(row["date"] as String) ?? LocalDate(dayNumber: 0),
+                    date: LocalDate(row["outbox_date"] as String) ?? LocalDate(dayNumber: 0),
                     subject: OutboxSubject(key: row["step"]),
                     channel: row["channel"],
-                    recipient: try Self.decodePerson(row).person,
+                    recipient: Self.decodePerson(row).person,
                     type: DeliveryType(rawValue: row["type"]) ?? .escalation,
                     dueAt: Self.date(row["due_at"]),
                     payload: row["payload"],
                     messageID: row["message_id"],
                     attempts: row["attempts"],
-                    createdAt: Self.date(row["created_at"]),
+                    createdAt: Self.date(row["decided_at"]),
                     queuedAt: Self.date(row["queued_at"])
                 )
             }
@@ -69,8 +68,8 @@ extension Store {
     public func nextOutboxAttempt(excluding busy: Set<Int64> = [], channels full: Set<String> = []) async throws -> Date? {
         let (exclusion, arguments) = Self.laneExclusion(busy: busy, full: full, table: "")
         return try await read { db in
-            try Int64.fetchOne(
-                db,
+            try db.fetchOne(
+                Int64.self,
                 sql: "SELECT min(next_attempt_at) FROM outbox WHERE status = 'pending'\(exclusion)",
                 arguments: arguments
             ).map(Self.date)
@@ -79,11 +78,11 @@ extension Store {
 
     /// ` AND id NOT IN (…) AND channel NOT IN (…)` for the rows and channels the worker has no
     /// room for, with their arguments; `table` qualifies the columns (`o.`).
-    static func laneExclusion(busy: Set<Int64>, full: Set<String>, table: String) -> (String, StatementArguments) {
+    static func laneExclusion(busy: Set<Int64>, full: Set<String>, table: String) -> (String, SQLArguments) {
         var sql = ""
-        if !busy.isEmpty { sql += " AND \(table)id NOT IN (\(databaseQuestionMarks(count: busy.count)))" }
-        if !full.isEmpty { sql += " AND \(table)channel NOT IN (\(databaseQuestionMarks(count: full.count)))" }
-        return (sql, StatementArguments(Array(busy)) + StatementArguments(Array(full)))
+        if !busy.isEmpty { sql += " AND \(table)id NOT IN (\(questionMarks(count: busy.count)))" }
+        if !full.isEmpty { sql += " AND \(table)channel NOT IN (\(questionMarks(count: full.count)))" }
+        return (sql, SQLArguments(Array(busy)) + SQLArguments(Array(full)))
     }
 
     public func markDelivered(id: Int64, now: Date) async throws {
@@ -121,10 +120,10 @@ extension Store {
     public func outboxGauges() async throws -> (counts: [String: Int], oldestPending: Date?) {
         try await read { db in
             var counts: [String: Int] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT status, count(*) AS n FROM outbox GROUP BY status") {
+            for row in try db.fetchAll(sql: "SELECT status, count(*) AS n FROM outbox GROUP BY status") {
                 counts[row["status"]] = row["n"]
             }
-            let oldest = try Int64.fetchOne(db, sql: "SELECT min(queued_at) FROM outbox WHERE status = 'pending'").map(Self.date)
+            let oldest = try db.fetchOne(Int64.self, sql: "SELECT min(queued_at) FROM outbox WHERE status = 'pending'").map(Self.date)
             return (counts, oldest)
         }
     }
@@ -136,8 +135,7 @@ extension Store {
     public func verdicts(repID: Int64, since: LocalDate) async throws -> [LocalDate: Verdict] {
         try await read { db in
             var out: [LocalDate: Verdict] = [:]
-            for row in try Row.fetchAll(
-                db,
+            for row in try db.fetchAll(
                 sql: "SELECT date, verdict FROM verdict WHERE person_id = ? AND date >= ?",
                 arguments: [repID, since.description]
             ) {
@@ -150,7 +148,7 @@ extension Store {
     /// The instant the engine has processed up to, if it ever ran on this database.
     public func ladderCursor() async throws -> Date? {
         try await read { db in
-            try String.fetchOne(db, sql: "SELECT value FROM engine_state WHERE key = 'processed_until'")
+            try db.fetchOne(String.self, sql: "SELECT value FROM engine_state WHERE key = 'processed_until'")
                 .flatMap(Double.init).map { Date(timeIntervalSince1970: $0) }
         }
     }
@@ -158,7 +156,7 @@ extension Store {
     /// Pending outbox rows and verdicts go; for `simulate`, which starts from a clean slate.
     public func forgetLadderState() async throws {
         try await write { db in
-            try db.execute(sql: "DELETE FROM outbox; DELETE FROM verdict; DELETE FROM engine_state;")
+            for table in ["outbox_attempt", "outbox", "verdict", "engine_state"] { try db.execute(sql: "DELETE FROM \(table)") }
         }
     }
 }
@@ -168,8 +166,8 @@ extension Store {
     public func decidedSteps(repID: Int64, date: LocalDate) async throws -> Set<String> {
         try await read { db in
             Set(
-                try String.fetchAll(
-                    db,
+                try db.fetchAll(
+                    String.self,
                     sql: "SELECT DISTINCT step FROM outbox WHERE person_id = ? AND date = ?",
                     arguments: [repID, date.description]
                 )
@@ -185,7 +183,7 @@ extension Store {
         FROM outbox o JOIN person r ON r.id = o.person_id JOIN person p ON p.id = o.recipient_id
         """
 
-    static func decodeOutboxItem(_ row: Row) -> OutboxItem {
+    static func decodeOutboxItem(_ row: SQLRow) -> OutboxItem {
         let state = OutboxState(stored: row["status"]) ?? .pending
         return OutboxItem(
             id: row["id"],
@@ -210,7 +208,7 @@ extension Store {
     /// after `since` (UTC), at most `limit`.
     public func outboxItems(state: OutboxState?, rep: Int64?, since: Date?, limit: Int) async throws -> [OutboxItem] {
         var clauses: [String] = []
-        var arguments = StatementArguments()
+        var arguments = SQLArguments()
         if let state {
             clauses.append("o.status = ?")
             arguments += [state.stored]
@@ -227,7 +225,7 @@ extension Store {
         let filter = clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND ")
         let query = arguments
         return try await read { db in
-            try Row.fetchAll(db, sql: Self.outboxItemSelect + filter + " ORDER BY o.created_at DESC, o.id DESC LIMIT ?", arguments: query)
+            try db.fetchAll(sql: Self.outboxItemSelect + filter + " ORDER BY o.created_at DESC, o.id DESC LIMIT ?", arguments: query)
                 .map(Self.decodeOutboxItem)
         }
     }
@@ -237,11 +235,11 @@ extension Store {
         try await read { db in try Self.fetchOutboxItem(db, id: id) }
     }
 
-    static func fetchOutboxItem(_ db: Database, id: Int64) throws -> OutboxItem? {
-        guard var item = try Row.fetchOne(db, sql: Self.outboxItemSelect + " WHERE o.id = ?", arguments: [id]).map(decodeOutboxItem) else {
+    static func fetchOutboxItem(_ db: any SQLConnection, id: Int64) throws -> OutboxItem? {
+        guard var item = try db.fetchOne(sql: Self.outboxItemSelect + " WHERE o.id = ?", arguments: [id]).map(decodeOutboxItem) else {
             return nil
         }
-        item.attempts = try Row.fetchAll(db, sql: "SELECT at, error FROM outbox_attempt WHERE outbox_id = ? ORDER BY id", arguments: [id]).map {
+        item.attempts = try db.fetchAll(sql: "SELECT at, error FROM outbox_attempt WHERE outbox_id = ? ORDER BY id", arguments: [id]).map {
             OutboxAttempt(at: date($0["at"]), error: $0["error"])
         }
         return item
@@ -265,21 +263,21 @@ extension Store {
     /// Queues every failed row again; returns how many.
     public func retryFailedOutbox(actor: String, now: Date) async throws -> Int {
         try await write { db in
-            let ids = try Int64.fetchAll(db, sql: "SELECT id FROM outbox WHERE status = 'failed' ORDER BY id")
+            let ids = try db.fetchAll(Int64.self, sql: "SELECT id FROM outbox WHERE status = 'failed' ORDER BY id")
             try Self.requeue(db, ids: ids, now: now)
             if !ids.isEmpty { try Self.audit(db, now: now, actor: actor, action: "outbox.retry", subject: nil, detail: "\(ids.count) failed rows") }
             return ids.count
         }
     }
 
-    static func requeue(_ db: Database, ids: [Int64], now: Date) throws {
+    static func requeue(_ db: any SQLConnection, ids: [Int64], now: Date) throws {
         for chunk in ids.chunked(into: 2000) {
-            var arguments: StatementArguments = [seconds(now), seconds(now)]
-            arguments += StatementArguments(chunk)
+            var arguments: SQLArguments = [seconds(now), seconds(now)]
+            arguments += SQLArguments(chunk)
             try db.execute(
                 sql: """
                     UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = ?, queued_at = ?
-                    WHERE id IN (\(databaseQuestionMarks(count: chunk.count)))
+                    WHERE id IN (\(questionMarks(count: chunk.count)))
                     """,
                 arguments: arguments
             )

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import ProspectCore
 
 /// A person as stored, with the row id the other tables point at.
@@ -17,7 +16,7 @@ public struct RosterRecords: Sendable {
 }
 
 /// A `person` row as read with its manager's handle (``Store/personColumns``).
-struct PersonRow: Decodable, FetchableRecord {
+struct PersonRow: Decodable {
     enum CodingKeys: String, CodingKey {
         case id, handle, name, email, timezone, manager, role, workdays, calendar, slack, active
         case unixUser = "unix_user"
@@ -40,6 +39,24 @@ struct PersonRow: Decodable, FetchableRecord {
     var ntfyTopic: String?
     var active: Bool
     var createdAt: Int64
+
+    /// A row selected with ``Store/personColumns``, which come first in it.
+    init(row: SQLRow) {
+        id = row[0]
+        handle = row[1]
+        name = row[2]
+        email = row[3]
+        timezone = row[4]
+        manager = row[5]
+        role = row[6]
+        unixUser = row[7]
+        workdays = row[8]
+        calendar = row[9]
+        slack = row[10]
+        ntfyTopic = row[11]
+        active = row[12]
+        createdAt = row[13]
+    }
 
     var stored: StoredPerson {
         StoredPerson(
@@ -79,8 +96,7 @@ extension Store {
     public func roster(timeOffSince: LocalDate) async throws -> RosterRecords {
         try await read { db in
             var timeOff: [Int64: [TimeOff]] = [:]
-            for row in try Row.fetchAll(
-                db,
+            for row in try db.fetchAll(
                 sql: "SELECT person_id, from_date, to_date FROM time_off WHERE to_date >= ?",
                 arguments: [timeOffSince.description]
             ) {
@@ -92,17 +108,18 @@ extension Store {
         }
     }
 
-    static func activePeople(_ db: Database) throws -> [(stored: StoredPerson, managerID: Int64?)] {
-        try Row.fetchAll(db, sql: "SELECT \(personColumns), p.manager_id FROM \(personFrom) WHERE p.active").map {
-            (try decodePerson($0), $0["manager_id"])
+    static func activePeople(_ db: any SQLConnection) throws -> [(stored: StoredPerson, managerID: Int64?)] {
+        try db.fetchAll(sql: "SELECT \(personColumns), p.manager_id FROM \(personFrom) WHERE p.active <> 0").map {
+            (decodePerson($0), $0["manager_id"])
         }
     }
 
-    static func decodePerson(_ row: Row) throws -> StoredPerson { try PersonRow(row: row).stored }
+    /// The person of a row whose first columns are ``personColumns``.
+    static func decodePerson(_ row: SQLRow) -> StoredPerson { PersonRow(row: row).stored }
 
-    static func fetchPerson(_ db: Database, where clause: String, _ arguments: StatementArguments) throws -> StoredPerson? {
-        try Row.fetchOne(db, sql: "SELECT \(personColumns) FROM \(personFrom) WHERE \(clause)", arguments: arguments)
-            .map { try decodePerson($0) }
+    static func fetchPerson(_ db: any SQLConnection, where clause: String, _ arguments: SQLArguments) throws -> StoredPerson? {
+        try db.fetchOne(sql: "SELECT \(personColumns) FROM \(personFrom) WHERE \(clause)", arguments: arguments)
+            .map { decodePerson($0) }
     }
 
     public func person(handle: String) async throws -> StoredPerson? {
@@ -111,16 +128,15 @@ extension Store {
 
     /// The active person whose `unix_user` is `user`.
     public func person(unixUser: String) async throws -> StoredPerson? {
-        try await read { db in try Self.fetchPerson(db, where: "p.unix_user = ? AND p.active", [unixUser]) }
+        try await read { db in try Self.fetchPerson(db, where: "p.unix_user = ? AND p.active <> 0", [unixUser]) }
     }
 
     /// Everyone, ordered by handle.
     public func people(includeInactive: Bool = false) async throws -> [Person] {
         try await read { db in
-            try Row.fetchAll(
-                db,
-                sql: "SELECT \(Self.personColumns) FROM \(Self.personFrom) \(includeInactive ? "" : "WHERE p.active") ORDER BY p.handle"
-            ).map { try Self.decodePerson($0).person }
+            try db.fetchAll(
+                sql: "SELECT \(Self.personColumns) FROM \(Self.personFrom) \(includeInactive ? "" : "WHERE p.active <> 0") ORDER BY p.handle"
+            ).map { Self.decodePerson($0).person }
         }
     }
 
@@ -128,14 +144,14 @@ extension Store {
     public func reports(of managerID: Int64) async throws -> Set<String> {
         try await read { db in
             Set(
-                try String.fetchAll(
-                    db,
+                try db.fetchAll(
+                    String.self,
                     sql: """
                         WITH RECURSIVE r(id) AS (
                             SELECT id FROM person WHERE manager_id = ?
                             UNION SELECT p.id FROM person p JOIN r ON p.manager_id = r.id
                         )
-                        SELECT handle FROM person WHERE id IN r
+                        SELECT handle FROM person WHERE id IN (SELECT id FROM r)
                         """,
                     arguments: [managerID]
                 )
@@ -146,14 +162,14 @@ extension Store {
     /// The ids of active reps (role `rep`) reporting to `managerID`, directly or through others.
     public func repIDs(under managerID: Int64) async throws -> [Int64] {
         try await read { db in
-            try Int64.fetchAll(
-                db,
+            try db.fetchAll(
+                Int64.self,
                 sql: """
                     WITH RECURSIVE r(id) AS (
                         SELECT id FROM person WHERE manager_id = ?
                         UNION SELECT p.id FROM person p JOIN r ON p.manager_id = r.id
                     )
-                    SELECT id FROM person WHERE id IN r AND role = 'rep' AND active ORDER BY handle
+                    SELECT id FROM person WHERE id IN (SELECT id FROM r) AND role = 'rep' AND active <> 0 ORDER BY handle
                     """,
                 arguments: [managerID]
             )
@@ -264,7 +280,7 @@ extension Store {
         }
     }
 
-    static func upsert(_ db: Database, _ person: Person, existing: StoredPerson?, now: Date) throws {
+    static func upsert(_ db: any SQLConnection, _ person: Person, existing: StoredPerson?, now: Date) throws {
         var managerID: Int64? = nil
         if let manager = person.manager {
             guard let m = try fetchPerson(db, where: "p.handle = ?", [manager]) else {
@@ -305,9 +321,8 @@ extension Store {
         }
     }
 
-    static func checkNoCycle(_ db: Database) throws {
-        let pairs = try Row.fetchAll(
-            db,
+    static func checkNoCycle(_ db: any SQLConnection) throws {
+        let pairs = try db.fetchAll(
             sql: "SELECT p.handle AS h, m.handle AS m FROM person p JOIN person m ON m.id = p.manager_id"
         )
         var managers: [String: String] = [:]
@@ -320,7 +335,7 @@ extension Store {
         }
     }
 
-    static func audit(_ db: Database, now: Date, actor: String, action: String, subject: String?, detail: String? = nil) throws {
+    static func audit(_ db: any SQLConnection, now: Date, actor: String, action: String, subject: String?, detail: String? = nil) throws {
         try db.execute(
             sql: "INSERT INTO audit (at, actor, action, subject, detail) VALUES (?, ?, ?, ?, ?)",
             arguments: [Int64(now.timeIntervalSince1970), actor, action, subject, detail]
@@ -342,7 +357,7 @@ extension Store {
             guard let stored = try Self.fetchPerson(db, where: "p.handle = ?", [handle]) else { throw UserError.noSuchHandle(handle) }
             let person = stored.person
             if person.role == .admin, person.active {
-                let admins = try Int.fetchOne(db, sql: "SELECT count(*) FROM person WHERE role = 'admin' AND active") ?? 0
+                let admins = try db.fetchOne(Int.self, sql: "SELECT count(*) FROM person WHERE role = 'admin' AND active <> 0") ?? 0
                 if admins <= 1 {
                     throw UserError(.conflict, "\(handle) is the last admin; make another person admin first")
                 }
@@ -362,14 +377,17 @@ extension Store {
             needles.formUnion([person.name, person.email].filter { $0.count >= 5 })
             // One pass over the outbox: the rows about or to them, and every row naming them.
             let needleList = needles.sorted()
-            let naming = Array(repeating: "instr(payload, ?) > 0 OR instr(coalesce(last_error, ''), ?) > 0", count: needleList.count)
+            let naming = Array(
+                repeating: db.dialect.contains("payload") + " OR " + db.dialect.contains("coalesce(last_error, '')"),
+                count: needleList.count
+            )
             try db.execute(
                 sql: """
                     UPDATE outbox SET payload = '{}', last_error = NULL,
                         status = CASE WHEN status IN ('pending', 'failed') THEN 'cancelled' ELSE status END
-                    WHERE person_id = ? OR recipient_id = ? OR \((naming.isEmpty ? ["0"] : naming).joined(separator: " OR "))
+                    WHERE person_id = ? OR recipient_id = ?\(naming.map { " OR " + $0 }.joined())
                     """,
-                arguments: StatementArguments([stored.id, stored.id] + needleList.flatMap { [$0, $0] as [any DatabaseValueConvertible] })
+                arguments: [stored.id, stored.id] + SQLArguments(needleList.flatMap { [$0, $0] })
             )
             try db.execute(sql: "UPDATE outbox_attempt SET error = NULL WHERE outbox_id IN (SELECT id FROM outbox WHERE payload = '{}')")
             try db.execute(sql: "UPDATE activity SET note = NULL WHERE person_id = ?", arguments: [stored.id])
@@ -391,12 +409,7 @@ extension Store {
             try Self.audit(db, now: now, actor: actor, action: "rep.forget", subject: pseudonym)
             return try Self.fetchPerson(db, where: "p.id = ?", [stored.id])!.person
         }
-        // The old pages live on in the WAL until it is checkpointed and cut back; free pages
-        // from before secure_delete was on (an older prospectd) can hold them too: VACUUM then.
-        try await writer.writeWithoutTransaction { db in
-            if try Int.fetchOne(db, sql: "PRAGMA freelist_count") ?? 0 > 0 { try db.execute(sql: "VACUUM") }
-            _ = try db.checkpoint(.truncate)
-        }
+        try await compactAfterErasure()
         return forgotten
     }
 }

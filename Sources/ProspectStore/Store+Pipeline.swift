@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import ProspectCore
 
 extension Store {
@@ -19,11 +18,11 @@ extension Store {
     public func acknowledge(personID: Int64, date: LocalDate, now: Date) async throws -> Date {
         try await write { db in
             try db.execute(
-                sql: "INSERT OR IGNORE INTO acknowledgement (person_id, date, at) VALUES (?, ?, ?)",
+                sql: "INSERT INTO acknowledgement (person_id, date, at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
                 arguments: [personID, date.description, Self.seconds(now)]
             )
-            let at = try Int64.fetchOne(
-                db,
+            let at = try db.fetchOne(
+                Int64.self,
                 sql: "SELECT at FROM acknowledgement WHERE person_id = ? AND date = ?",
                 arguments: [personID, date.description]
             )
@@ -32,9 +31,9 @@ extension Store {
     }
 
     /// Whether a manager took stock on `date` by `instant`.
-    static func acknowledged(_ db: Database, personID: Int64, date: LocalDate, by instant: Date) throws -> Bool {
-        try Bool.fetchOne(
-            db,
+    static func acknowledged(_ db: any SQLConnection, personID: Int64, date: LocalDate, by instant: Date) throws -> Bool {
+        try db.fetchOne(
+            Bool.self,
             sql: "SELECT 1 FROM acknowledgement WHERE person_id = ? AND date = ? AND at <= ?",
             arguments: [personID, date.description, seconds(instant)]
         ) ?? false
@@ -43,7 +42,7 @@ extension Store {
     /// The activities (all kinds) and pipeline snapshots of many reps since `since`: two queries
     /// per chunk of reps, for team reports and digests.
     static func histories(
-        _ db: Database,
+        _ db: any SQLConnection,
         repIDs: [Int64],
         since: Date
     ) throws
@@ -53,11 +52,10 @@ extension Store {
         var snapshots: [Int64: [PipelineSnapshot]] = [:]
         let ids = Array(Set(repIDs)).sorted()
         for chunk in ids.chunked(into: 2000) {
-            var arguments: StatementArguments = [seconds(since)]
-            arguments += StatementArguments(chunk)
-            let marks = databaseQuestionMarks(count: chunk.count)
-            for row in try Row.fetchAll(
-                db,
+            var arguments: SQLArguments = [seconds(since)]
+            arguments += SQLArguments(chunk)
+            let marks = questionMarks(count: chunk.count)
+            for row in try db.fetchAll(
                 sql: """
                     SELECT person_id, kind, occurred_at, logged_at, value FROM activity
                     WHERE occurred_at >= ? AND deleted_at IS NULL AND person_id IN (\(marks))
@@ -69,10 +67,9 @@ extension Store {
                 )
             }
             // The latest snapshot before `since` too: it is the pipeline at a window's start.
-            var snapshotArguments = StatementArguments(chunk)
+            var snapshotArguments = SQLArguments(chunk)
             snapshotArguments += [seconds(since)]
-            for row in try Row.fetchAll(
-                db,
+            for row in try db.fetchAll(
                 sql: """
                     SELECT person_id, at, open_deals, value FROM pipeline_snapshot s
                     WHERE person_id IN (\(marks))
@@ -89,20 +86,19 @@ extension Store {
 
     /// The counting, non-deleted activities of many reps that occurred since `since`: one query
     /// per chunk of reps (the engine's `after_misses`).
-    static func countingTimes(_ db: Database, repIDs: [Int64], kinds: Set<String>, since: Date) throws -> [Int64: [ActivityTimes]] {
+    static func countingTimes(_ db: any SQLConnection, repIDs: [Int64], kinds: Set<String>, since: Date) throws -> [Int64: [ActivityTimes]] {
         var out: [Int64: [ActivityTimes]] = [:]
         let ids = Array(Set(repIDs)).sorted()
         let kindList = kinds.sorted()
         for chunk in ids.chunked(into: 2000) {
-            var arguments: StatementArguments = [seconds(since)]
-            arguments += StatementArguments(chunk)
-            arguments += StatementArguments(kindList)
-            for row in try Row.fetchAll(
-                db,
+            var arguments: SQLArguments = [seconds(since)]
+            arguments += SQLArguments(chunk)
+            arguments += SQLArguments(kindList)
+            for row in try db.fetchAll(
                 sql: """
                     SELECT person_id, occurred_at, logged_at FROM activity
-                    WHERE occurred_at >= ? AND deleted_at IS NULL AND person_id IN (\(databaseQuestionMarks(count: chunk.count)))
-                      AND kind IN (\(databaseQuestionMarks(count: kindList.count)))
+                    WHERE occurred_at >= ? AND deleted_at IS NULL AND person_id IN (\(questionMarks(count: chunk.count)))
+                      AND kind IN (\(questionMarks(count: kindList.count)))
                     """,
                 arguments: arguments
             ) {
@@ -113,15 +109,14 @@ extension Store {
     }
 
     /// The days of many reps that have a recorded verdict, from `since` on.
-    static func verdictDates(_ db: Database, repIDs: [Int64], since: LocalDate) throws -> [Int64: Set<LocalDate>] {
+    static func verdictDates(_ db: any SQLConnection, repIDs: [Int64], since: LocalDate) throws -> [Int64: Set<LocalDate>] {
         var out: [Int64: Set<LocalDate>] = [:]
         let ids = Array(Set(repIDs)).sorted()
         for chunk in ids.chunked(into: 2000) {
-            var arguments: StatementArguments = [since.description]
-            arguments += StatementArguments(chunk)
-            for row in try Row.fetchAll(
-                db,
-                sql: "SELECT person_id, date FROM verdict WHERE date >= ? AND person_id IN (\(databaseQuestionMarks(count: chunk.count)))",
+            var arguments: SQLArguments = [since.description]
+            arguments += SQLArguments(chunk)
+            for row in try db.fetchAll(
+                sql: "SELECT person_id, date FROM verdict WHERE date >= ? AND person_id IN (\(questionMarks(count: chunk.count)))",
                 arguments: arguments
             ) {
                 if let day = LocalDate(row[1] as String) { out[row[0], default: []].insert(day) }
@@ -141,8 +136,7 @@ extension Store {
     /// The latest snapshot of a rep, if any.
     public func latestPipeline(repID: Int64) async throws -> PipelineSnapshot? {
         try await read { db in
-            try Row.fetchOne(
-                db,
+            try db.fetchOne(
                 sql: "SELECT at, open_deals, value FROM pipeline_snapshot WHERE person_id = ? ORDER BY at DESC, id DESC LIMIT 1",
                 arguments: [repID]
             ).map { PipelineSnapshot(at: Self.date($0[0]), openDeals: $0[1], value: $0[2]) }

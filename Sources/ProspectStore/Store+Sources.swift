@@ -1,6 +1,5 @@
 import Crypto
 import Foundation
-import GRDB
 import ProspectCore
 
 /// A system that pushes activities in (`prospect admin source add NAME`).
@@ -38,7 +37,7 @@ extension Store {
         let token = Self.newToken(prefix: "pds_")
         let digest = Self.digest(token)
         try await write { db in
-            if let revoked = try Row.fetchOne(db, sql: "SELECT id, revoked_at FROM source WHERE name = ?", arguments: [name]) {
+            if let revoked = try db.fetchOne(sql: "SELECT id, revoked_at FROM source WHERE name = ?", arguments: [name]) {
                 guard (revoked["revoked_at"] as Int64?) != nil else {
                     throw UserError(
                         .conflict,
@@ -63,11 +62,12 @@ extension Store {
     /// Revokes a source's token; false when there was no live one.
     public func revokeSource(name: String, actor: String, now: Date) async throws -> Bool {
         try await write { db in
-            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM source WHERE name = ?", arguments: [name]) == true else {
+            guard try db.fetchOne(Bool.self, sql: "SELECT 1 FROM source WHERE name = ?", arguments: [name]) == true else {
                 throw UserError(.notFound, "no source '\(name)'; see the audit, or add it with 'prospect admin source add \(name)'")
             }
-            try db.execute(sql: "UPDATE source SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL", arguments: [Self.seconds(now), name])
-            let revoked = db.changesCount > 0
+            let revoked =
+                try db.execute(sql: "UPDATE source SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL", arguments: [Self.seconds(now), name])
+                > 0
             if revoked { try Self.audit(db, now: now, actor: actor, action: "source.revoke", subject: name) }
             return revoked
         }
@@ -78,8 +78,7 @@ extension Store {
         let digest = Self.digest(token)
         return try await read { db in
             guard
-                let row = try Row.fetchOne(
-                    db,
+                let row = try db.fetchOne(
                     sql: "SELECT id, name, sha256 FROM source WHERE sha256 = ? AND revoked_at IS NULL",
                     arguments: [digest]
                 ),
@@ -97,15 +96,15 @@ extension Store {
             var added: [String] = []
             var present = 0
             for row in rows {
-                if try Bool.fetchOne(
-                    db,
+                if try db.fetchOne(
+                    Bool.self,
                     sql: "SELECT 1 FROM source_activity WHERE source_id = ? AND external_id = ?",
                     arguments: [source.id, row.externalID]
                 ) == true {
                     present += 1
                     continue
                 }
-                var activity = ActivityRow(
+                let activity = try ActivityRow(
                     personID: row.rep.id,
                     kind: row.kind,
                     note: row.note,
@@ -113,9 +112,7 @@ extension Store {
                     occurredAt: Self.seconds(row.occurredAt),
                     loggedAt: Self.seconds(now),
                     clientID: "src-\(source.id)-" + UUID().uuidString.lowercased()
-                )
-                try activity.insert(db)
-                activity.id = db.lastInsertedRowID
+                ).inserted(db)
                 try db.execute(
                     sql: "INSERT INTO source_activity (source_id, external_id, activity_id) VALUES (?, ?, ?)",
                     arguments: [source.id, row.externalID, activity.id]
@@ -130,12 +127,11 @@ extension Store {
     /// The active person with this email address (case-insensitive), if exactly one has it.
     public func person(email: String) async throws -> StoredPerson? {
         try await read { db in
-            let matches = try Row.fetchAll(
-                db,
-                sql: "SELECT \(Self.personColumns) FROM \(Self.personFrom) WHERE p.active AND lower(p.email) = lower(?) LIMIT 2",
+            let matches = try db.fetchAll(
+                sql: "SELECT \(Self.personColumns) FROM \(Self.personFrom) WHERE p.active <> 0 AND lower(p.email) = lower(?) LIMIT 2",
                 arguments: [email]
             )
-            return matches.count == 1 ? try Self.decodePerson(matches[0]) : nil
+            return matches.count == 1 ? Self.decodePerson(matches[0]) : nil
         }
     }
 

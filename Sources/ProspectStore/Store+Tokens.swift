@@ -1,6 +1,5 @@
 import Crypto
 import Foundation
-import GRDB
 import ProspectCore
 
 extension Store {
@@ -30,11 +29,10 @@ extension Store {
             guard let person = try Self.fetchPerson(db, where: "p.handle = ?", [handle]) else {
                 throw UserError.noSuchHandle(handle)
             }
-            try db.execute(
+            let count = try db.execute(
                 sql: "UPDATE token SET revoked_at = ? WHERE person_id = ? AND revoked_at IS NULL",
                 arguments: [Self.seconds(now), person.id]
             )
-            let count = db.changesCount
             try Self.audit(db, now: now, actor: actor, action: "token.revoke", subject: handle, detail: "\(count) revoked")
             return count
         }
@@ -48,11 +46,10 @@ extension Store {
         let digest = Self.digest(token)
         return try await read { db in
             guard
-                let row = try Row.fetchOne(
-                    db,
+                let row = try db.fetchOne(
                     sql: """
                         SELECT t.sha256, t.person_id FROM token t JOIN person p ON p.id = t.person_id
-                        WHERE t.sha256 = ? AND t.revoked_at IS NULL AND p.active
+                        WHERE t.sha256 = ? AND t.revoked_at IS NULL AND p.active <> 0
                         """,
                     arguments: [digest]
                 )

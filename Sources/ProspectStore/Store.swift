@@ -4,7 +4,13 @@ import ProspectCore
 
 /// The prospectd database: one `DatabaseWriter` and its migrations. Every write is one transaction.
 public struct Store: Sendable {
-    let writer: any DatabaseWriter
+    /// Where the rows live: a SQLite file (the embedded default) or a PostgreSQL database.
+    enum Backend: Sendable {
+        case sqlite(any DatabaseWriter)
+        case postgresql(PostgresBackend)
+    }
+
+    let backend: Backend
     /// The file's device and inode when it was opened: a write first checks it is still there.
     var file: (path: String, device: UInt64, inode: UInt64)? = nil
 
@@ -23,7 +29,7 @@ public struct Store: Sendable {
         }
         do {
             let pool = try DatabasePool(path: path, configuration: config)
-            var store = Store(writer: pool)
+            var store = Store(backend: .sqlite(pool))
             try store.migrate()
             var info = stat()
             if stat(path, &info) == 0 { store.file = (path, UInt64(info.st_dev), UInt64(info.st_ino)) }
@@ -47,12 +53,27 @@ public struct Store: Sendable {
 
     /// An in-memory database for unit tests.
     public static func inMemory() throws -> Store {
-        let store = Store(writer: try DatabaseQueue())
+        let store = Store(backend: .sqlite(try DatabaseQueue()))
         try store.migrate()
         return store
     }
 
+    /// The SQLite connection, for what only SQLite does (backups, checkpoints); nil on PostgreSQL.
+    var sqliteWriter: (any DatabaseWriter)? {
+        if case .sqlite(let writer) = backend { return writer }
+        return nil
+    }
+
+    /// Which backend this is, as `/v1/health` names it.
+    public var backendName: String {
+        switch backend {
+        case .sqlite: "sqlite"
+        case .postgresql: "postgresql"
+        }
+    }
+
     func migrate() throws {
+        guard let writer = sqliteWriter else { return }
         // A database written by a newer prospectd has migrations this one does not know.
         let known = Set(Self.migrator.migrations)
         let applied = try writer.read { db in
@@ -68,12 +89,19 @@ public struct Store: Sendable {
     }
 
     /// Runs a read-only block. Internal: everything above the Store asks by intent.
-    func read<T: Sendable>(_ block: @Sendable @escaping (Database) throws -> T) async throws -> T {
-        do { return try await writer.read(block) } catch let error as DatabaseError { throw StoreUnavailable(error) ?? error }
+    func read<T: Sendable>(_ block: @Sendable @escaping (any SQLConnection) throws -> T) async throws -> T {
+        switch backend {
+        case .sqlite(let writer):
+            do { return try await writer.read { db in try block(SQLiteConnection(db: db)) } } catch let error as DatabaseError {
+                throw StoreUnavailable(error) ?? error
+            }
+        case .postgresql(let postgres):
+            return try await postgres.transaction(readOnly: true, block)
+        }
     }
 
     /// Runs a block in one write transaction. Internal, like ``read(_:)``.
-    func write<T: Sendable>(_ block: @Sendable @escaping (Database) throws -> T) async throws -> T {
+    func write<T: Sendable>(_ block: @Sendable @escaping (any SQLConnection) throws -> T) async throws -> T {
         if let file {
             var info = stat()
             if stat(file.path, &info) != 0 || UInt64(info.st_dev) != file.device || UInt64(info.st_ino) != file.inode {
@@ -83,12 +111,22 @@ public struct Store: Sendable {
                 )
             }
         }
-        do { return try await writer.write(block) } catch let error as DatabaseError { throw StoreUnavailable(error) ?? error }
+        switch backend {
+        case .sqlite(let writer):
+            do { return try await writer.write { db in try block(SQLiteConnection(db: db)) } } catch let error as DatabaseError {
+                throw StoreUnavailable(error) ?? error
+            }
+        case .postgresql(let postgres):
+            return try await postgres.transaction(readOnly: false, block)
+        }
     }
 
-    /// Checks the file is still a sound database (`PRAGMA quick_check`).
+    /// Checks the database is still sound: SQLite's `PRAGMA quick_check`; a PostgreSQL server answers.
     public func quickCheck() async throws -> Bool {
-        try await writer.read { db in try String.fetchOne(db, sql: "PRAGMA quick_check") == "ok" }
+        switch backend {
+        case .sqlite(let writer): try await writer.read { db in try String.fetchOne(db, sql: "PRAGMA quick_check") == "ok" }
+        case .postgresql: try await read { db in try db.fetchOne(Int.self, sql: "SELECT 1") == 1 }
+        }
     }
 }
 
@@ -136,7 +174,7 @@ extension Store {
             let source = try DatabaseQueue(path: path, configuration: configuration)
             let copy = try DatabaseQueue()
             try source.backup(to: copy)
-            let store = Store(writer: copy)
+            let store = Store(backend: .sqlite(copy))
             try store.migrate()
             return store
         } catch let error as DatabaseError where error.resultCode == .SQLITE_NOTADB {
@@ -156,9 +194,21 @@ extension Store {
         configuration.readonly = true
         configuration.busyMode = .timeout(5)
         do {
-            return Store(writer: try DatabaseQueue(path: path, configuration: configuration))
+            return Store(backend: .sqlite(try DatabaseQueue(path: path, configuration: configuration)))
         } catch {
             throw StoreOpenError(path: path, reason: "it cannot be read: \(error)")
+        }
+    }
+}
+
+extension Store {
+    /// After an erasure: SQLite keeps old pages in the WAL until it is checkpointed and cut back,
+    /// and free pages from before `secure_delete` was on (an older prospectd) can hold them too.
+    func compactAfterErasure() async throws {
+        guard let writer = sqliteWriter else { return }
+        try await writer.writeWithoutTransaction { db in
+            if try Int.fetchOne(db, sql: "PRAGMA freelist_count") ?? 0 > 0 { try db.execute(sql: "VACUUM") }
+            _ = try db.checkpoint(.truncate)
         }
     }
 }

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import ProspectCore
 import Testing
 
@@ -36,7 +35,7 @@ func rows(_ people: [Person]) -> [RosterCSV.Row] {
     @Test func opensInWALModeAndReopensAnExistingFile() async throws {
         try await withTemporaryStore { store, path in
             _ = try await store.addPerson(person("alice"), actor: "test", now: now)
-            let mode = try await store.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
+            let mode = try await store.read { db in try db.fetchOne(String.self, sql: "PRAGMA journal_mode") }
             #expect(mode == "wal")
             let again = try Store.open(path: path)
             #expect(try await again.person(handle: "alice")?.person.name == "Alice")
@@ -77,7 +76,7 @@ func rows(_ people: [Person]) -> [RosterCSV.Row] {
                 clientID: "client-0001"
             )
             #expect(!first.duplicate && second.duplicate && first.activity == second.activity)
-            let count = try await store.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM activity") }
+            let count = try await store.read { db in try db.fetchOne(Int.self, sql: "SELECT count(*) FROM activity") }
             #expect(count == 1)
         }
     }
@@ -100,10 +99,12 @@ func rows(_ people: [Person]) -> [RosterCSV.Row] {
             let live = try await store.activities(rep: alice, in: now.addingTimeInterval(-86400)..<now.addingTimeInterval(86400))
             #expect(live.map(\.kind) == ["call"])
             let audit = try await store.read { db in
-                try String.fetchAll(db, sql: "SELECT actor || '/' || subject FROM audit WHERE action = 'activity.undo'")
+                try db.fetchAll(String.self, sql: "SELECT actor || '/' || subject FROM audit WHERE action = 'activity.undo'")
             }
             #expect(audit == ["alice/alice"])
-            let stillStored = try await store.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM activity WHERE deleted_at IS NOT NULL") }
+            let stillStored = try await store.read { db in
+                try db.fetchOne(Int.self, sql: "SELECT count(*) FROM activity WHERE deleted_at IS NOT NULL")
+            }
             #expect(stillStored == 1)
         }
     }
@@ -111,8 +112,7 @@ func rows(_ people: [Person]) -> [RosterCSV.Row] {
     @Test func theDailyCountIsServedByTheCoveringIndex() async throws {
         try await withTemporaryStore { store, _ in
             let plan = try await store.read { db in
-                try Row.fetchAll(
-                    db,
+                try db.fetchAll(
                     sql: """
                         EXPLAIN QUERY PLAN SELECT count(*) FROM activity
                         WHERE person_id = 1 AND occurred_at >= 0 AND occurred_at < 100 AND deleted_at IS NULL

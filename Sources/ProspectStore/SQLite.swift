@@ -1,0 +1,49 @@
+import Foundation
+import GRDB
+
+/// The SQLite side of ``SQLConnection``: a GRDB connection inside its transaction.
+struct SQLiteConnection: SQLConnection {
+    let db: Database
+
+    var dialect: SQLDialect { .sqlite }
+
+    @discardableResult func execute(sql: String, arguments: SQLArguments) throws -> Int {
+        try db.execute(sql: sql, arguments: Self.arguments(arguments))
+        return db.changesCount
+    }
+
+    func fetchAll(sql: String, arguments: SQLArguments) throws -> [SQLRow] {
+        let statement = try db.makeStatement(sql: sql)
+        let names = SQLRow.names(statement.columnNames)
+        let cursor = try Row.fetchCursor(statement, arguments: Self.arguments(arguments))
+        var rows: [SQLRow] = []
+        while let row = try cursor.next() {
+            rows.append(SQLRow(names: names, values: row.databaseValues.map(Self.value)))
+        }
+        return rows
+    }
+
+    static func arguments(_ arguments: SQLArguments) -> StatementArguments {
+        StatementArguments(
+            arguments.values.map { value -> DatabaseValue in
+                switch value {
+                case .null: .null
+                case .integer(let v): v.databaseValue
+                case .real(let v): v.databaseValue
+                case .text(let v): v.databaseValue
+                case .blob(let v): v.databaseValue
+                }
+            }
+        )
+    }
+
+    static func value(_ value: DatabaseValue) -> SQLValue {
+        switch value.storage {
+        case .null: .null
+        case .int64(let v): .integer(v)
+        case .double(let v): .real(v)
+        case .string(let v): .text(v)
+        case .blob(let v): .blob(v)
+        }
+    }
+}
