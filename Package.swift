@@ -27,6 +27,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         // Pure domain: people, activities, kinds, calendars, rules. No I/O; time is a parameter.
@@ -39,13 +40,19 @@ let package = Package(
             dependencies: ["ProspectCore", .product(name: "TOMLKit", package: "TOMLKit")],
             swiftSettings: swiftSettings
         ),
-        // SQLite storage behind one Sendable type.
+        // Storage behind one Sendable type: SQLite (embedded) or PostgreSQL.
         .target(
             name: "ProspectStore",
             dependencies: [
                 "ProspectCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -142,18 +149,26 @@ let package = Package(
         ),
         .testTarget(name: "ProspectCoreTests", dependencies: ["ProspectCore"], swiftSettings: swiftSettings),
         .testTarget(name: "ProspectConfigTests", dependencies: ["ProspectConfig"], swiftSettings: swiftSettings),
-        .testTarget(name: "ProspectStoreTests", dependencies: ["ProspectStore"], swiftSettings: swiftSettings),
+        // What the tests share: a new database of either backend (a throwaway PostgreSQL cluster).
+        .target(
+            name: "ProspectTestSupport",
+            dependencies: ["ProspectStore", .product(name: "Logging", package: "swift-log")],
+            path: "Tests/Support",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "ProspectStoreTests", dependencies: ["ProspectStore", "ProspectTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ProspectMessagesTests", dependencies: ["ProspectMessages"], exclude: ["Golden"], swiftSettings: swiftSettings),
         .testTarget(name: "ProspectClientTests", dependencies: ["ProspectClient"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ProspectEngineTests",
-            dependencies: ["ProspectEngine"],
+            dependencies: ["ProspectEngine", "ProspectTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "ProspectServerTests",
             dependencies: [
-                "ProspectServer", "ProspectAPI", "ProspectConfig", "ProspectStore", .product(name: "Hummingbird", package: "hummingbird"),
+                "ProspectServer", "ProspectAPI", "ProspectConfig", "ProspectStore", "ProspectTestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
             ],
@@ -162,7 +177,8 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "ProspectCore", "ProspectAPI", "ProspectMail", "ProspectServer", .product(name: "NIOCore", package: "swift-nio"),
+                "ProspectCore", "ProspectAPI", "ProspectMail", "ProspectServer", "ProspectTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -1,8 +1,344 @@
 import Foundation
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+import NIOSSL
+import PostgresNIO
 
-/// A PostgreSQL database (stub while the driver is built).
+/// Where a PostgreSQL database is: `postgresql://USER@HOST[:PORT]/DB`, optionally with
+/// `?sslmode=disable|require`. The password never sits in the URL (it would end up in logs and
+/// in a world-readable config); it comes from `database_password_file`.
+public struct PostgresLocation: Sendable, Hashable, CustomStringConvertible {
+    public var user: String
+    public var host: String
+    public var port: Int
+    public var database: String
+    public var requireTLS: Bool
+
+    /// Whether `value` is meant as a PostgreSQL URL (and not a SQLite file path).
+    public static func isURL(_ value: String) -> Bool { value.hasPrefix("postgresql://") || value.hasPrefix("postgres://") }
+
+    /// Reads a URL, or says in one line what is wrong with it.
+    public static func parse(_ value: String) -> Result<PostgresLocation, StoreOpenError> {
+        func refuse(_ reason: String) -> Result<PostgresLocation, StoreOpenError> {
+            .failure(StoreOpenError(path: "postgresql URL", reason: reason))
+        }
+        let form = "write it as postgresql://USER@HOST[:PORT]/DATABASE"
+        guard let components = URLComponents(string: value), let scheme = components.scheme, ["postgresql", "postgres"].contains(scheme)
+        else { return refuse("it does not read as a URL; \(form)") }
+        if components.password != nil { return refuse("it holds a password; put the password in database_password_file instead") }
+        guard let user = components.user, !user.isEmpty else { return refuse("it names no user; \(form)") }
+        guard let host = components.host, !host.isEmpty else { return refuse("it names no host; \(form)") }
+        let port = components.port ?? 5432
+        guard (1...65535).contains(port) else { return refuse("port \(port) is out of range; \(form)") }
+        let database = String(components.path.dropFirst())
+        guard !database.isEmpty, !database.contains("/") else { return refuse("it names no database; \(form)") }
+        var requireTLS = false
+        for item in components.queryItems ?? [] {
+            switch (item.name, item.value) {
+            case ("sslmode", "disable"): requireTLS = false
+            case ("sslmode", "require"), ("sslmode", "verify-full"): requireTLS = true
+            default: return refuse("'\(item.name)=\(item.value ?? "")' is not understood; only sslmode=disable|require is")
+            }
+        }
+        return .success(PostgresLocation(user: user, host: host, port: port, database: database, requireTLS: requireTLS))
+    }
+
+    /// The URL without anything secret: what logs and errors name.
+    public var description: String { "postgresql://\(user)@\(host):\(port)/\(database)" }
+}
+
+/// A PostgreSQL database behind the Store: postgres-nio's connection pool, and threads on which
+/// a transaction's statements run one after another, as the same Store code runs them on SQLite.
 final class PostgresBackend: Sendable {
+    let location: PostgresLocation
+    let client: PostgresClient
+    let threads: NIOThreadPool
+    let logger: Logger
+    let runner: NIOLockedValueBox<Task<Void, Never>?>
+
+    /// Every write transaction takes this transaction-scoped advisory lock first: writers take
+    /// turns, as on SQLite, across every instance on the database. A reader never waits for it.
+    static let writerLock: Int64 = 0x7072_6f73_7065_6374  // "prospect"
+    /// Held while the schema is migrated, so two instances starting together migrate once.
+    static let migrationLock: Int64 = 0x7072_6f73_6d69_6772
+    /// How long a transaction waits for a connection before the database counts as unreachable.
+    static let connectionWait: Duration = .seconds(10)
+    static let connections = 8
+
+    init(location: PostgresLocation, password: String?, logger: Logger) {
+        self.location = location
+        self.logger = logger
+        var configuration = PostgresClient.Configuration(
+            host: location.host,
+            port: location.port,
+            username: location.user,
+            password: password,
+            database: location.database,
+            tls: location.requireTLS ? .require(.makeClientConfiguration()) : .disable
+        )
+        configuration.options.maximumConnections = Self.connections
+        configuration.options.connectTimeout = .seconds(5)
+        client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        threads = NIOThreadPool(numberOfThreads: Self.connections)
+        threads.start()
+        runner = NIOLockedValueBox(nil)
+        let client = self.client
+        runner.withLockedValue { $0 = Task { await client.run() } }
+    }
+
+    /// Stops the pool and its threads.
+    func shutdown() async {
+        runner.withLockedValue { $0?.cancel() }
+        try? await threads.shutdownGracefully()
+    }
+
+    /// Runs `block` in one transaction on one pooled connection: a read sees one snapshot
+    /// (REPEATABLE READ, READ ONLY); a write holds ``writerLock`` until it commits.
     func transaction<T: Sendable>(readOnly: Bool, _ block: @Sendable @escaping (any SQLConnection) throws -> T) async throws -> T {
-        fatalError()
+        let logger = self.logger
+        let threads = self.threads
+        let location = self.location
+        return try await leased { connection in
+            try await threads.runIfActive {
+                let db = PostgresSQLConnection(connection: connection, logger: logger, location: location)
+                try db.execute(sql: readOnly ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN")
+                do {
+                    if !readOnly { _ = try db.fetchAll(sql: "SELECT pg_advisory_xact_lock(\(Self.writerLock))") }
+                    let value = try block(db)
+                    try db.execute(sql: "COMMIT")
+                    return value
+                } catch {
+                    _ = try? db.execute(sql: "ROLLBACK")
+                    throw error
+                }
+            }
+        }
+    }
+
+    /// A pooled connection for `body`, or ``StoreUnavailable`` when none comes within ``connectionWait``.
+    func leased<T: Sendable>(_ body: @Sendable @escaping (PostgresConnection) async throws -> T) async throws -> T {
+        let acquired = NIOLockedValueBox(false)
+        let client = self.client
+        let location = self.location
+        do {
+            return try await withThrowingTaskGroup(of: T?.self) { group in
+                group.addTask {
+                    try await client.withConnection { connection in
+                        acquired.withLockedValue { $0 = true }
+                        return try await body(connection)
+                    }
+                }
+                group.addTask {
+                    try await Task.sleep(for: Self.connectionWait)
+                    if acquired.withLockedValue({ $0 }) { return nil }
+                    throw StoreUnavailable(reason: "the database \(location) cannot be reached; see the daemon's log")
+                }
+                while let result = try await group.next() {
+                    if let result {
+                        group.cancelAll()
+                        return result
+                    }
+                }
+                throw CancellationError()
+            }
+        } catch let error as PSQLError {
+            throw Self.reading(error, location: location)
+        }
+    }
+
+    /// What a PostgreSQL failure means for the operator; never the query or its values.
+    static func reading(_ error: PSQLError, location: PostgresLocation) -> any Error {
+        guard let info = error.serverInfo else {
+            return StoreUnavailable(reason: "the database \(location) cannot be reached (\(error.code)); see the daemon's log")
+        }
+        let state = info[.sqlState] ?? ""
+        let message = info[.message] ?? "unknown error"
+        if state.hasPrefix("08") || state.hasPrefix("57") || state.hasPrefix("53") || state == "25006" {
+            return StoreUnavailable(reason: "the database \(location) cannot be used now (\(message)); see the daemon's log")
+        }
+        return PostgresStatementError(state: state, message: message)
+    }
+
+    /// One connection of its own, outside the pool, whose failure says exactly why: the check
+    /// at start, the migrations, and the leader's session are made on such connections.
+    static func connect(_ location: PostgresLocation, password: String?, logger: Logger) async throws -> PostgresConnection {
+        var configuration = PostgresConnection.Configuration(
+            host: location.host,
+            port: location.port,
+            username: location.user,
+            password: password,
+            database: location.database,
+            tls: .disable
+        )
+        if location.requireTLS {
+            configuration.tls = .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
+        }
+        configuration.options.connectTimeout = .seconds(5)
+        do {
+            return try await PostgresConnection.connect(
+                on: MultiThreadedEventLoopGroup.singleton.next(),
+                configuration: configuration,
+                id: 0,
+                logger: logger
+            ).get()
+        } catch let error as PSQLError {
+            throw StoreOpenError(path: location.description, reason: connectionFailure(error, location: location))
+        }
+    }
+
+    /// Why a connection could not be made, for the one line an operator reads.
+    static func connectionFailure(_ error: PSQLError, location: PostgresLocation) -> String {
+        if let info = error.serverInfo {
+            switch info[.sqlState] ?? "" {
+            case "28P01", "28000":
+                return
+                    "the server refused user \(location.user) (\(info[.message] ?? "authentication failed")); check the user and database_password_file"
+            case "3D000":
+                return "database \(location.database) does not exist on the server; create it (createdb -O \(location.user) \(location.database))"
+            default: return "the server refused the connection: \(info[.message] ?? "unknown error")"
+            }
+        }
+        switch error.code {
+        case .authMechanismRequiresPassword: return "the server asks user \(location.user) for a password; set database_password_file"
+        case .sslUnsupported: return "the server does not offer TLS, which sslmode=require asks for"
+        default:
+            let cause = error.underlying.map { "\($0)" } ?? "\(error.code)"
+            return "nothing answers at \(location.host):\(location.port) (\(cause)); is PostgreSQL running there, and reachable?"
+        }
+    }
+
+    /// Checks the server, then applies the migrations this prospectd knows, all in one
+    /// transaction: a failure leaves nothing half-migrated.
+    func migrate(password: String?) async throws {
+        let location = self.location
+        let connection = try await Self.connect(location, password: password, logger: logger)
+        do {
+            try await migrate(on: connection)
+            try? await connection.close()
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+    }
+
+    func migrate(on connection: PostgresConnection) async throws {
+        let location = self.location
+        let db = PostgresSQLConnection(connection: connection, logger: logger, location: location)
+        try await threads.runIfActive {
+            let version = try db.fetchOne(String.self, sql: "SHOW server_version_num").flatMap { Int($0) } ?? 0
+            guard version >= 150_000 else {
+                let shown = "\(version / 10000).\(version % 10000)"
+                throw StoreOpenError(path: location.description, reason: "the server is PostgreSQL \(shown); prospectd needs 15 or later")
+            }
+            try db.execute(sql: "BEGIN")
+            do {
+                _ = try db.fetchAll(sql: "SELECT pg_advisory_xact_lock(\(Self.migrationLock))")
+                try db.execute(sql: "CREATE TABLE IF NOT EXISTS prospect_migration (identifier TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)")
+                let applied = Set(try db.fetchAll(String.self, sql: "SELECT identifier FROM prospect_migration"))
+                let known = Set(PostgresSchema.migrations.map(\.identifier))
+                if let unknown = applied.subtracting(known).sorted().first {
+                    throw StoreOpenError(
+                        path: location.description,
+                        reason: "it was written by a newer prospectd (migration '\(unknown)'); upgrade prospectd"
+                    )
+                }
+                for migration in PostgresSchema.migrations where !applied.contains(migration.identifier) {
+                    for statement in migration.statements { try db.execute(sql: statement) }
+                    try db.execute(
+                        sql: "INSERT INTO prospect_migration (identifier, applied_at) VALUES (?, ?)",
+                        arguments: [migration.identifier, Int64(Date().timeIntervalSince1970)]
+                    )
+                }
+                try db.execute(sql: "COMMIT")
+            } catch {
+                _ = try? db.execute(sql: "ROLLBACK")
+                throw error
+            }
+        }
+    }
+}
+
+/// A statement PostgreSQL refused: its SQLSTATE and message, without the query's values.
+public struct PostgresStatementError: Error, CustomStringConvertible {
+    public var state: String
+    public var message: String
+
+    public var description: String { "PostgreSQL refused a statement (\(state)): \(message)" }
+}
+
+/// The PostgreSQL side of ``SQLConnection``: each statement waits for its answer on a thread
+/// of ``PostgresBackend/threads``, never on an event loop or a task's thread.
+struct PostgresSQLConnection: SQLConnection {
+    let connection: PostgresConnection
+    let logger: Logger
+    let location: PostgresLocation
+
+    var dialect: SQLDialect { .postgresql }
+
+    @discardableResult func execute(sql: String, arguments: SQLArguments) throws -> Int {
+        try run(sql, arguments).metadata.rows ?? 0
+    }
+
+    func fetchAll(sql: String, arguments: SQLArguments) throws -> [SQLRow] {
+        let result = try run(sql, arguments)
+        guard let first = result.rows.first else { return [] }
+        let names = SQLRow.names(first.map(\.columnName))
+        return try result.rows.map { row in SQLRow(names: names, values: try row.map(Self.value)) }
+    }
+
+    func run(_ sql: String, _ arguments: SQLArguments) throws -> PostgresQueryResult {
+        var binds = PostgresBindings(capacity: arguments.values.count)
+        for value in arguments.values {
+            switch value {
+            case .null: binds.appendNull()
+            case .integer(let v): binds.append(v)
+            case .real(let v): binds.append(v)
+            case .text(let v): binds.append(v)
+            case .blob(let v): binds.append(ByteBuffer(bytes: v))
+            }
+        }
+        let query = PostgresQuery(unsafeSQL: Self.numbered(sql), binds: binds)
+        do {
+            return try connection.query(query, logger: logger).wait()
+        } catch let error as PSQLError {
+            throw PostgresBackend.reading(error, location: location)
+        }
+    }
+
+    /// `?` marks as PostgreSQL's `$1, $2, …`, leaving quoted text alone.
+    static func numbered(_ sql: String) -> String {
+        var out = ""
+        out.reserveCapacity(sql.utf8.count + 16)
+        var index = 0
+        var quote: Character? = nil
+        for character in sql {
+            if let open = quote {
+                if character == open { quote = nil }
+                out.append(character)
+            } else if character == "'" || character == "\"" {
+                quote = character
+                out.append(character)
+            } else if character == "?" {
+                index += 1
+                out += "$\(index)"
+            } else {
+                out.append(character)
+            }
+        }
+        return out
+    }
+
+    static func value(_ cell: PostgresCell) throws -> SQLValue {
+        guard var bytes = cell.bytes else { return .null }
+        switch cell.dataType {
+        case .int2, .int4, .int8: return .integer(try cell.decode(Int64.self))
+        case .float4, .float8: return .real(try cell.decode(Double.self))
+        case .bool: return .integer(try cell.decode(Bool.self) ? 1 : 0)
+        case .bytea: return .blob(bytes.readData(length: bytes.readableBytes) ?? Data())
+        case .numeric: return .real(NSDecimalNumber(decimal: try cell.decode(Decimal.self)).doubleValue)
+        default: return .text(try cell.decode(String.self))
+        }
     }
 }

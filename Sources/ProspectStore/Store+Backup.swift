@@ -75,7 +75,7 @@ extension Store {
         let handle = Glibc.open(partial, O_RDONLY)
         if handle >= 0 {
             fsync(handle)
-            close(handle)
+            Glibc.close(handle)
         }
         guard rename(partial, target.path) == 0 else {
             throw StoreOpenError(path: destination, reason: "the copy could not be moved into place: \(String(cString: strerror(errno)))")

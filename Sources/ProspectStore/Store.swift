@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Logging
 import ProspectCore
 
 /// The prospectd database: one `DatabaseWriter` and its migrations. Every write is one transaction.
@@ -49,6 +50,37 @@ public struct Store: Sendable {
         } catch {
             throw StoreOpenError(path: path, reason: "\(error)")
         }
+    }
+
+    /// Opens the database `[daemon] database` names: a SQLite file path, or a PostgreSQL URL
+    /// whose password is in `passwordFile`. Either is migrated before it is returned.
+    public static func open(database: String, passwordFile: String?, logger: Logger) async throws -> Store {
+        guard PostgresLocation.isURL(database) else { return try open(path: database) }
+        let location = try PostgresLocation.parse(database).get()
+        var password: String? = nil
+        if let passwordFile {
+            guard let text = try? String(contentsOfFile: passwordFile, encoding: .utf8) else {
+                throw StoreOpenError(
+                    path: location.description,
+                    reason: "database_password_file \(passwordFile) cannot be read; check that it exists and the daemon's user may read it"
+                )
+            }
+            password = String(text.trimmingCharacters(in: .newlines))
+        }
+        let backend = PostgresBackend(location: location, password: password, logger: logger)
+        do {
+            try await backend.migrate(password: password)
+        } catch {
+            await backend.shutdown()
+            if let error = error as? StoreOpenError { throw error }
+            throw StoreOpenError(path: location.description, reason: "\(error)")
+        }
+        return Store(backend: .postgresql(backend))
+    }
+
+    /// Lets go of the database's connections (PostgreSQL's pool; SQLite closes with the process).
+    public func close() async {
+        if case .postgresql(let backend) = backend { await backend.shutdown() }
     }
 
     /// An in-memory database for unit tests.
@@ -154,7 +186,7 @@ public struct StoreUnavailable: Error, CustomStringConvertible {
 }
 
 /// The database could not be opened for use.
-public struct StoreOpenError: Error, CustomStringConvertible {
+public struct StoreOpenError: Error, Equatable, CustomStringConvertible {
     public var path: String
     public var reason: String
 

@@ -1,5 +1,7 @@
 import Foundation
+import Logging
 import ProspectCore
+import ProspectTestSupport
 import Testing
 
 @testable import ProspectStore
@@ -11,6 +13,18 @@ func withTemporaryStore(_ body: (Store, String) async throws -> Void) async thro
     defer { try? FileManager.default.removeItem(at: folder) }
     let path = folder.appendingPathComponent("test.sqlite").path
     try await body(try Store.open(path: path), path)
+}
+
+/// A new, empty store of `backend` (SQLite in memory, or a new database on the tests' PostgreSQL cluster).
+func withStore(_ backend: TestBackend, _ body: (Store) async throws -> Void) async throws {
+    let store = try await TestDatabase.store(backend)
+    do {
+        try await body(store)
+        await store.close()
+    } catch {
+        await store.close()
+        throw error
+    }
 }
 
 let now = Date(timeIntervalSince1970: 1_773_057_600)  // 2026-03-09T12:00:00Z
@@ -54,8 +68,8 @@ func rows(_ people: [Person]) -> [RosterCSV.Row] {
         }
     }
 
-    @Test func aRetriedLogWithTheSameClientIDRecordsOnce() async throws {
-        try await withTemporaryStore { store, _ in
+    @Test(arguments: TestBackend.allCases) func aRetriedLogWithTheSameClientIDRecordsOnce(backend: TestBackend) async throws {
+        try await withStore(backend) { store in
             let alice = try await addAndFetch(store, person("alice"))
             let first = try await store.logActivity(
                 rep: alice,
@@ -81,8 +95,8 @@ func rows(_ people: [Person]) -> [RosterCSV.Row] {
         }
     }
 
-    @Test func undoSoftDeletesTheLastLoggedAndAuditsIt() async throws {
-        try await withTemporaryStore { store, _ in
+    @Test(arguments: TestBackend.allCases) func undoSoftDeletesTheLastLoggedAndAuditsIt(backend: TestBackend) async throws {
+        try await withStore(backend) { store in
             let alice = try await addAndFetch(store, person("alice"))
             _ = try await store.logActivity(rep: alice, kind: "call", note: nil, value: nil, occurredAt: now, loggedAt: now, clientID: "aaaaaaaa1")
             _ = try await store.logActivity(
@@ -124,8 +138,8 @@ func rows(_ people: [Person]) -> [RosterCSV.Row] {
         }
     }
 
-    @Test func refusesDuplicatesUnknownManagersAndCycles() async throws {
-        try await withTemporaryStore { store, _ in
+    @Test(arguments: TestBackend.allCases) func refusesDuplicatesUnknownManagersAndCycles(backend: TestBackend) async throws {
+        try await withStore(backend) { store in
             _ = try await store.addPerson(person("carol", role: .manager), actor: "t", now: now)
             _ = try await store.addPerson(person("alice", manager: "carol", unix: "alice"), actor: "t", now: now)
             await #expect(throws: UserError(.conflict, "handle 'alice' is taken; pick another, or use 'admin rep update'")) {
@@ -145,8 +159,8 @@ func rows(_ people: [Person]) -> [RosterCSV.Row] {
         }
     }
 
-    @Test func aRosterImportIsAllOrNothing() async throws {
-        try await withTemporaryStore { store, _ in
+    @Test(arguments: TestBackend.allCases) func aRosterImportIsAllOrNothing(backend: TestBackend) async throws {
+        try await withStore(backend) { store in
             _ = try await store.addPerson(person("carol", role: .manager), actor: "t", now: now)
             // The second row names a manager nobody knows: nothing at all may be written.
             await #expect(throws: ValidationProblems.self) {
@@ -177,8 +191,8 @@ func rows(_ people: [Person]) -> [RosterCSV.Row] {
         }
     }
 
-    @Test func deactivationRevokesTokensAndHidesThePerson() async throws {
-        try await withTemporaryStore { store, _ in
+    @Test(arguments: TestBackend.allCases) func deactivationRevokesTokensAndHidesThePerson(backend: TestBackend) async throws {
+        try await withStore(backend) { store in
             _ = try await store.addPerson(person("alice", unix: "alice"), actor: "t", now: now)
             let token = try await store.issueToken(handle: "alice", actor: "t", now: now)
             _ = try await store.deactivate(handle: "alice", actor: "t", now: now)
@@ -197,4 +211,73 @@ func rows(_ people: [Person]) -> [RosterCSV.Row] {
 
 extension Optional where Wrapped == Data {
     var orEmpty: Data { self ?? Data() }
+}
+
+@Suite struct PostgreSQLStoreTests {
+    let logger = Logger(label: "test")
+
+    @Test func aURLIsReadOrRefusedInOneLine() {
+        let good = PostgresLocation.parse("postgresql://prospect@db.example.com:6543/sales").map(\.description)
+        #expect(good == .success("postgresql://prospect@db.example.com:6543/sales"))
+        #expect((try? PostgresLocation.parse("postgres://u@h/d").get())?.port == 5432)
+        for (url, reason) in [
+            ("postgresql://u:secret@h/d", "it holds a password; put the password in database_password_file instead"),
+            ("postgresql://h/d", "it names no user; write it as postgresql://USER@HOST[:PORT]/DATABASE"),
+            ("postgresql://u@h", "it names no database; write it as postgresql://USER@HOST[:PORT]/DATABASE"),
+            ("postgresql://u@h/d?sslmode=allow", "'sslmode=allow' is not understood; only sslmode=disable|require is"),
+        ] {
+            #expect(throws: StoreOpenError(path: "postgresql URL", reason: reason)) { try PostgresLocation.parse(url).get() }
+        }
+        // The secret itself never shows in the refusal.
+        #expect(!"\(PostgresLocation.parse("postgresql://u:hunter2@h/d"))".contains("hunter2"))
+    }
+
+    @Test func aWrongPasswordNobodyListeningAndAMissingDatabaseAreOneClearLineEach() async throws {
+        let database = try TestDatabase.make(.postgresql, in: FileManager.default.temporaryDirectory)
+        let wrong = FileManager.default.temporaryDirectory.appendingPathComponent("wrong-\(UUID().uuidString)")
+        try "not-the-password\n".write(to: wrong, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: wrong) }
+        let location = try PostgresLocation.parse(database.database).get()
+        await #expect {
+            _ = try await Store.open(database: database.database, passwordFile: wrong.path, logger: logger)
+        } throws: { error in
+            "\(error)".hasPrefix("database \(location): the server refused user prospect (")
+                && "\(error)".hasSuffix("check the user and database_password_file")
+        }
+        let closedPort = "postgresql://prospect@127.0.0.1:1/\(location.database)"
+        await #expect {
+            _ = try await Store.open(database: closedPort, passwordFile: database.passwordFile, logger: logger)
+        } throws: { error in
+            "\(error)".contains("nothing answers at 127.0.0.1:1") && "\(error)".contains("is PostgreSQL running there")
+        }
+        let missing = "postgresql://prospect@\(location.host):\(location.port)/no_such_db"
+        await #expect {
+            _ = try await Store.open(database: missing, passwordFile: database.passwordFile, logger: logger)
+        } throws: { error in
+            "\(error)" == "database postgresql://prospect@\(location.host):\(location.port)/no_such_db: "
+                + "database no_such_db does not exist on the server; create it (createdb -O prospect no_such_db)"
+        }
+        await #expect {
+            _ = try await Store.open(database: database.database, passwordFile: "/nonexistent/password", logger: logger)
+        } throws: { error in "\(error)".contains("database_password_file /nonexistent/password cannot be read") }
+    }
+
+    @Test func aSchemaFromANewerProspectdIsRefusedAndLeftAlone() async throws {
+        let database = try TestDatabase.make(.postgresql, in: FileManager.default.temporaryDirectory)
+        let store = try await Store.open(database: database.database, passwordFile: database.passwordFile, logger: logger)
+        _ = try await store.write { db in
+            try db.execute(sql: "INSERT INTO prospect_migration (identifier, applied_at) VALUES ('v99-future', 0)")
+        }
+        await store.close()
+        await #expect {
+            _ = try await Store.open(database: database.database, passwordFile: database.passwordFile, logger: logger)
+        } throws: { error in "\(error)".hasSuffix("it was written by a newer prospectd (migration 'v99-future'); upgrade prospectd") }
+    }
+
+    @Test func placeholdersAreNumberedOutsideQuotedText() {
+        #expect(
+            PostgresSQLConnection.numbered("SELECT ? , '?', \"a?\" WHERE x = ? AND y LIKE '%?%' OR z = ?")
+                == "SELECT $1 , '?', \"a?\" WHERE x = $2 AND y LIKE '%?%' OR z = $3"
+        )
+    }
 }
