@@ -33,6 +33,27 @@ public struct ErrorBody: Codable, Sendable {
 }
 
 /// Who the daemon thinks the caller is.
+/// `GET /v1/health`: no identity needed, no personal data.
+public struct HealthResponse: Codable, Sendable, Equatable {
+    public var status: String
+    public var version: String
+    /// `sqlite` or `postgresql`.
+    public var database: String
+    public var role: HealthRole
+
+    public init(status: String, version: String, database: String, role: HealthRole) {
+        self.status = status
+        self.version = version
+        self.database = database
+        self.role = role
+    }
+}
+
+/// An instance's part: alone on its database, or the leader or a follower on a shared one.
+public enum HealthRole: String, Codable, Sendable {
+    case single, leader, follower
+}
+
 public struct WhoAmI: Codable, Sendable {
     public var handle: String?
     public var role: Role?

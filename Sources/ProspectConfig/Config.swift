@@ -44,7 +44,15 @@ public struct Config: Sendable {
 
 /// `[daemon]`
 public struct DaemonSettings: Sendable, Equatable {
+    /// A SQLite file path, or a `postgresql://USER@HOST[:PORT]/DB` URL.
     public var database: String
+    /// The PostgreSQL password, in a file of its own (`${CREDENTIALS_DIRECTORY}` is filled in).
+    public var databasePasswordFile: String?
+    /// How soon another instance leads once the leader is gone (PostgreSQL only).
+    public var failoverSeconds: Int = 15
+
+    /// Whether the database is PostgreSQL (shared by every instance) rather than a SQLite file.
+    public var isPostgreSQL: Bool { PostgresLocation.isURL(database) }
     public var socket: String
     /// Optional TCP API, `host:port`.
     public var listen: ListenAddress?
@@ -97,7 +105,7 @@ public struct DaemonSettings: Sendable, Equatable {
         let socketPath = URL(fileURLWithPath: socket).standardizedFileURL.path
         let databasePath = URL(fileURLWithPath: database).standardizedFileURL.path
         let companions = ["", "-wal", "-shm", "-journal", ".lock"].map { databasePath + $0 }
-        if companions.contains(socketPath) || socketPath + ".lock" == databasePath {
+        if !isPostgreSQL, companions.contains(socketPath) || socketPath + ".lock" == databasePath {
             return "\(socket) is the database or one of its files (\(database)); give the socket a path of its own"
         }
         var info = stat()

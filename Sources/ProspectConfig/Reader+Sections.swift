@@ -52,12 +52,15 @@ extension Reader {
             "daemon",
             allowed: [
                 "database", "socket", "listen", "metrics_listen", "tls_certificate_file", "tls_key_file", "token_failure_limit",
-                "connections_per_peer", "public_url",
+                "connections_per_peer", "public_url", "database_password_file", "failover_seconds",
             ]
         )
         let database = string(t, "database", "daemon") ?? DaemonSettings.defaultDatabase
         let socket = string(t, "socket", "daemon") ?? DaemonSettings.defaultSocket
-        if database.isEmpty { fail("daemon.database", "is empty; expected a file path") }
+        if database.isEmpty { fail("daemon.database", "is empty; expected a file path or a postgresql:// URL") }
+        if PostgresLocation.isURL(database), case .failure(let error) = PostgresLocation.parse(database) {
+            fail("daemon.database", error.reason)
+        }
         if socket.isEmpty || socket.utf8.count > 107 {
             fail("daemon.socket", "expected a path of 1 to 107 bytes (the Unix socket limit)")
         }
@@ -94,6 +97,11 @@ extension Reader {
                 )
             }
         }
+        settings.databasePasswordFile = string(t, "database_password_file", "daemon")
+        if settings.databasePasswordFile != nil, !PostgresLocation.isURL(database) {
+            fail("daemon.database_password_file", "is for a PostgreSQL database; daemon.database is a SQLite file, which takes no password")
+        }
+        settings.failoverSeconds = int(t, "failover_seconds", "daemon", range: 2...600) ?? settings.failoverSeconds
         settings.tokenFailureLimit = int(t, "token_failure_limit", "daemon", range: 1...100_000) ?? settings.tokenFailureLimit
         settings.connectionsPerPeer = int(t, "connections_per_peer", "daemon", range: 1...10_000) ?? settings.connectionsPerPeer
         return settings

@@ -5,49 +5,7 @@ import NIOCore
 import NIOPosix
 import NIOSSL
 import PostgresNIO
-
-/// Where a PostgreSQL database is: `postgresql://USER@HOST[:PORT]/DB`, optionally with
-/// `?sslmode=disable|require`. The password never sits in the URL (it would end up in logs and
-/// in a world-readable config); it comes from `database_password_file`.
-public struct PostgresLocation: Sendable, Hashable, CustomStringConvertible {
-    public var user: String
-    public var host: String
-    public var port: Int
-    public var database: String
-    public var requireTLS: Bool
-
-    /// Whether `value` is meant as a PostgreSQL URL (and not a SQLite file path).
-    public static func isURL(_ value: String) -> Bool { value.hasPrefix("postgresql://") || value.hasPrefix("postgres://") }
-
-    /// Reads a URL, or says in one line what is wrong with it.
-    public static func parse(_ value: String) -> Result<PostgresLocation, StoreOpenError> {
-        func refuse(_ reason: String) -> Result<PostgresLocation, StoreOpenError> {
-            .failure(StoreOpenError(path: "postgresql URL", reason: reason))
-        }
-        let form = "write it as postgresql://USER@HOST[:PORT]/DATABASE"
-        guard let components = URLComponents(string: value), let scheme = components.scheme, ["postgresql", "postgres"].contains(scheme)
-        else { return refuse("it does not read as a URL; \(form)") }
-        if components.password != nil { return refuse("it holds a password; put the password in database_password_file instead") }
-        guard let user = components.user, !user.isEmpty else { return refuse("it names no user; \(form)") }
-        guard let host = components.host, !host.isEmpty else { return refuse("it names no host; \(form)") }
-        let port = components.port ?? 5432
-        guard (1...65535).contains(port) else { return refuse("port \(port) is out of range; \(form)") }
-        let database = String(components.path.dropFirst())
-        guard !database.isEmpty, !database.contains("/") else { return refuse("it names no database; \(form)") }
-        var requireTLS = false
-        for item in components.queryItems ?? [] {
-            switch (item.name, item.value) {
-            case ("sslmode", "disable"): requireTLS = false
-            case ("sslmode", "require"), ("sslmode", "verify-full"): requireTLS = true
-            default: return refuse("'\(item.name)=\(item.value ?? "")' is not understood; only sslmode=disable|require is")
-            }
-        }
-        return .success(PostgresLocation(user: user, host: host, port: port, database: database, requireTLS: requireTLS))
-    }
-
-    /// The URL without anything secret: what logs and errors name.
-    public var description: String { "postgresql://\(user)@\(host):\(port)/\(database)" }
-}
+import ProspectCore
 
 /// A PostgreSQL database behind the Store: postgres-nio's connection pool, and threads on which
 /// a transaction's statements run one after another, as the same Store code runs them on SQLite.
@@ -57,6 +15,10 @@ final class PostgresBackend: Sendable {
     let threads: NIOThreadPool
     let logger: Logger
     let runner: NIOLockedValueBox<Task<Void, Never>?>
+    /// For the leader's own session (``Store/competeForLeadership(failover:retry:changed:)``).
+    let password: String?
+    /// Whether this instance's decisions are fenced by the leader lock, and by which session.
+    let fence = NIOLockedValueBox(Fence.off)
 
     /// Every write transaction takes this transaction-scoped advisory lock first: writers take
     /// turns, as on SQLite, across every instance on the database. A reader never waits for it.
@@ -70,6 +32,7 @@ final class PostgresBackend: Sendable {
     init(location: PostgresLocation, password: String?, logger: Logger) {
         self.location = location
         self.logger = logger
+        self.password = password
         var configuration = PostgresClient.Configuration(
             host: location.host,
             port: location.port,
@@ -211,11 +174,12 @@ final class PostgresBackend: Sendable {
 
     /// Checks the server, then applies the migrations this prospectd knows, all in one
     /// transaction: a failure leaves nothing half-migrated.
-    func migrate(password: String?) async throws {
+    /// With `apply` false nothing is written: a schema that is not this prospectd's is refused.
+    func migrate(password: String?, apply: Bool = true) async throws {
         let location = self.location
         let connection = try await Self.connect(location, password: password, logger: logger)
         do {
-            try await migrate(on: connection)
+            try await migrate(on: connection, apply: apply)
             try? await connection.close()
         } catch {
             try? await connection.close()
@@ -223,7 +187,7 @@ final class PostgresBackend: Sendable {
         }
     }
 
-    func migrate(on connection: PostgresConnection) async throws {
+    func migrate(on connection: PostgresConnection, apply: Bool) async throws {
         let location = self.location
         let db = PostgresSQLConnection(connection: connection, logger: logger, location: location)
         try await threads.runIfActive {
@@ -231,6 +195,19 @@ final class PostgresBackend: Sendable {
             guard version >= 150_000 else {
                 let shown = "\(version / 10000).\(version % 10000)"
                 throw StoreOpenError(path: location.description, reason: "the server is PostgreSQL \(shown); prospectd needs 15 or later")
+            }
+            if !apply {
+                let applied =
+                    try db.fetchOne(Int.self, sql: "SELECT count(*) FROM pg_tables WHERE tablename = 'prospect_migration'") == 1
+                    ? Set(try db.fetchAll(String.self, sql: "SELECT identifier FROM prospect_migration")) : []
+                guard applied == Set(PostgresSchema.migrations.map(\.identifier)) else {
+                    throw StoreOpenError(
+                        path: location.description,
+                        reason: "its schema is not this prospectd's (\(applied.count) of \(PostgresSchema.migrations.count) migrations); "
+                            + "start this prospectd's daemon on it first, or use the matching prospectd"
+                    )
+                }
+                return
             }
             try db.execute(sql: "BEGIN")
             do {

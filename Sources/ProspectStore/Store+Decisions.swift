@@ -190,7 +190,10 @@ extension Store {
     /// plan, all in one write transaction. Returns the plan as applied: the verdicts and outbox
     /// entries that were new (a repeated pass adds nothing; the unique keys make it harmless).
     public func decide(_ request: DecisionRequest, _ decide: @Sendable @escaping (DecisionInputs) throws -> Plan) async throws -> Plan {
-        try await write { db in
+        let fence = if case .postgresql(let postgres) = backend { postgres.fence.withLockedValue { $0 } } else { Fence.off }
+        return try await write { db in
+            // A deposed leader decides nothing: the check is in the transaction that would write.
+            try Self.checkFence(db, fence)
             let plan = try decide(try Self.inputs(db, for: request))
             return try Self.apply(db, plan, now: request.now)
         }

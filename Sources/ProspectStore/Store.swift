@@ -54,9 +54,13 @@ public struct Store: Sendable {
 
     /// Opens the database `[daemon] database` names: a SQLite file path, or a PostgreSQL URL
     /// whose password is in `passwordFile`. Either is migrated before it is returned.
-    public static func open(database: String, passwordFile: String?, logger: Logger) async throws -> Store {
+    public static func open(database: String, passwordFile: String?, logger: Logger, migrate: Bool = true) async throws -> Store {
         guard PostgresLocation.isURL(database) else { return try open(path: database) }
-        let location = try PostgresLocation.parse(database).get()
+        let location: PostgresLocation
+        switch PostgresLocation.parse(database) {
+        case .success(let parsed): location = parsed
+        case .failure(let error): throw StoreOpenError(path: "[daemon].database", reason: error.reason)
+        }
         var password: String? = nil
         if let passwordFile {
             guard let text = try? String(contentsOfFile: passwordFile, encoding: .utf8) else {
@@ -69,7 +73,7 @@ public struct Store: Sendable {
         }
         let backend = PostgresBackend(location: location, password: password, logger: logger)
         do {
-            try await backend.migrate(password: password)
+            try await backend.migrate(password: password, apply: migrate)
         } catch {
             await backend.shutdown()
             if let error = error as? StoreOpenError { throw error }
@@ -194,6 +198,22 @@ public struct StoreOpenError: Error, Equatable, CustomStringConvertible {
 }
 
 extension Store {
+    /// A private in-memory copy of `database`, a SQLite file or a PostgreSQL URL, which is only
+    /// read (its schema must be current; it is never migrated): `simulate` runs the engine on it.
+    public static func inMemoryCopy(ofDatabase database: String, passwordFile: String?, logger: Logger) async throws -> Store {
+        guard PostgresLocation.isURL(database) else { return try inMemoryCopy(of: database) }
+        let source = try await open(database: database, passwordFile: passwordFile, logger: logger, migrate: false)
+        do {
+            let copy = try inMemory()
+            _ = try await Store.copy(from: source, to: copy)
+            await source.close()
+            return copy
+        } catch {
+            await source.close()
+            throw error
+        }
+    }
+
     /// A private in-memory copy of the database at `path`, which is opened read-only and left
     /// untouched: `simulate` runs the real engine on it.
     public static func inMemoryCopy(of path: String) throws -> Store {

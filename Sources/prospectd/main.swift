@@ -17,7 +17,7 @@ struct Prospectd: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "prospectd",
         abstract: "The prospectd daemon: every rep, one pipeline-building action every workday.",
-        subcommands: [Run.self, CheckConfig.self, Simulate.self, Backup.self, Version.self],
+        subcommands: [Run.self, CheckConfig.self, Simulate.self, Backup.self, MigrateDB.self, Version.self],
         defaultSubcommand: Run.self
     )
 
@@ -234,6 +234,75 @@ struct Backup: ParsableCommand {
     }
 }
 
+/// A logger for the one-shot commands: their output is the contract, so libraries stay quiet.
+let quietLogger = Logger(label: "prospectd", factory: { _ in SwiftLogNoOpLogHandler() })
+
+struct MigrateDB: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "migrate-db",
+        abstract: "Copy the SQLite database into an empty PostgreSQL database, in one transaction, and verify the counts.",
+        discussion: """
+            Stop prospectd first (the copy refuses while it holds the database). Every table is copied from one
+            snapshot in a single transaction on the target, whose row counts must then equal the source's: all
+            or nothing. A target that holds any row is refused. Afterwards set [daemon] database to the URL and
+            database_password_file, and start prospectd.
+            """
+    )
+
+    @Option(name: .long, help: "The configuration file whose SQLite database is copied (default: \(systemConfigPath)).")
+    var config: String = systemConfigPath
+    @Option(name: .long, help: "The target, postgresql://USER@HOST[:PORT]/DB (an empty database).") var to: String
+    @Option(name: .long, help: "The target's password file (default: the configuration's database_password_file).")
+    var passwordFile: String?
+
+    func run() async throws {
+        let loaded: Config
+        do { loaded = try ConfigLoader.load(path: config) } catch let errors as ConfigErrors {
+            for error in errors.errors { Diagnostics.write("\(error)", level: .error) }
+            throw ExitCode(1)
+        }
+        func refuse(_ message: String) -> ExitCode {
+            Diagnostics.write("prospectd migrate-db: \(message)", level: .error)
+            return ExitCode(1)
+        }
+        let database = loaded.daemon.database
+        guard !loaded.daemon.isPostgreSQL else { throw refuse("[daemon] database is PostgreSQL already; migrate-db copies a SQLite file") }
+        guard PostgresLocation.isURL(to) else { throw refuse("--to is not a postgresql://USER@HOST[:PORT]/DB URL") }
+        let location: PostgresLocation
+        switch PostgresLocation.parse(to) {
+        case .success(let parsed): location = parsed
+        case .failure(let error): throw refuse("--to: \(error.reason)")
+        }
+        guard FileManager.default.fileExists(atPath: database) else { throw refuse("\(database) does not exist; is [daemon] database right?") }
+        let start = ContinuousClock.now
+        do {
+            // Held for the whole copy: a running daemon would go on writing to the file.
+            let lock = try InstanceLock(path: loaded.daemon.databaseLock, guarding: "the database \(database)")
+            defer { withExtendedLifetime(lock) {} }
+            let source = try Store.open(path: database)
+            let target = try await Store.open(database: to, passwordFile: passwordFile ?? loaded.daemon.databasePasswordFile, logger: quietLogger)
+            let copied: [TableCount]
+            do {
+                copied = try await Store.copy(from: source, to: target)
+                await target.close()
+            } catch {
+                await target.close()
+                throw error
+            }
+            let elapsed = ContinuousClock.now - start
+            for table in copied { print("\(table.table): \(table.rows)") }
+            let total = copied.reduce(0) { $0 + $1.rows }
+            print(
+                "prospectd migrate-db: copied \(total) rows of \(copied.count) tables into \(location), counts verified, in "
+                    + String(format: "%.2f", Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18) + " s; "
+                    + "now set [daemon] database = \"\(to)\" and database_password_file, and start prospectd"
+            )
+        } catch {
+            throw refuse("\(error)")
+        }
+    }
+}
+
 struct Version: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "version", abstract: "Print the version.")
 
@@ -253,7 +322,9 @@ struct Simulate: AsyncParsableCommand {
     )
 
     @Option(name: .long, help: "The configuration file.") var config: String
-    @Option(name: .long, help: "The daemon's database (read only).") var db: String
+    @Option(name: .long, help: "The daemon's database, a file or a postgresql:// URL (read only).") var db: String
+    @Option(name: .long, help: "The PostgreSQL password file (default: the configuration's database_password_file).")
+    var dbPasswordFile: String?
     @Option(name: .long, help: "First day, YYYY-MM-DD.") var from: String
     @Option(name: .long, help: "Last day, YYYY-MM-DD.") var to: String
     @Option(name: .long, help: "Activities to inject, as JSON lines.") var activities: String?
@@ -287,7 +358,13 @@ struct Simulate: AsyncParsableCommand {
             }
         }
         let store: Store
-        do { store = try Store.inMemoryCopy(of: db) } catch {
+        do {
+            store = try await Store.inMemoryCopy(
+                ofDatabase: db,
+                passwordFile: dbPasswordFile ?? loaded.daemon.databasePasswordFile,
+                logger: quietLogger
+            )
+        } catch {
             FileHandle.standardError.write(Data("prospectd: \(error)\n".utf8))
             throw ExitCode(1)
         }

@@ -2,6 +2,7 @@ import Foundation
 import ProspectConfig
 import ProspectCore
 import ProspectStore
+import ProspectTestSupport
 import Testing
 
 @testable import ProspectEngine
@@ -17,9 +18,10 @@ import Testing
         channels = ["log"]
         """
 
-    @Test func dailyOnTheManagersWorkdaysAndWeeklyOnItsDayInTheManagersZone() async throws {
+    @Test(arguments: TestBackend.allCases) func dailyOnTheManagersWorkdaysAndWeeklyOnItsDayInTheManagersZone(backend: TestBackend) async throws {
         // Carol (Copenhagen, UTC+1 in March) manages two reps; the VP manages only Carol: no digest for the VP.
         let scenario = try await Scenario(
+            backend: backend,
             ladder: digest,
             holidays: ["2026-03-11"],
             people: [
@@ -41,8 +43,9 @@ import Testing
 
     /// A ladder step named like a digest shared its outbox key (person, date, step, channel)
     /// with the digest of a rep who also leads reps: one of the two was never sent.
-    @Test func aStepNamedLikeADigestDoesNotHideIt() async throws {
+    @Test(arguments: TestBackend.allCases) func aStepNamedLikeADigestDoesNotHideIt(backend: TestBackend) async throws {
         let scenario = try await Scenario(
+            backend: backend,
             ladder: digest + """
 
                 [[ladder]]
@@ -63,8 +66,9 @@ import Testing
         )
     }
 
-    @Test func aTakeStockStepEscalatesOnlyWhenTheManagerHasNotAcknowledged() async throws {
+    @Test(arguments: TestBackend.allCases) func aTakeStockStepEscalatesOnlyWhenTheManagerHasNotAcknowledged(backend: TestBackend) async throws {
         let scenario = try await Scenario(
+            backend: backend,
             ladder: """
                 [[ladder]]
                 name = "take-stock"
@@ -97,8 +101,9 @@ import Testing
         )
     }
 
-    @Test func theSalesTrapAlarmGoesToTheManagerOncePerWindow() async throws {
+    @Test(arguments: TestBackend.allCases) func theSalesTrapAlarmGoesToTheManagerOncePerWindow(backend: TestBackend) async throws {
         let scenario = try await Scenario(
+            backend: backend,
             ladder: digest + "\n[alarm]\nchannels = [\"hook\"]\n",
             people: [boss("carol"), rep("bob", "UTC", manager: "carol"), rep("ann", "UTC", manager: "carol")]
         )

@@ -2,6 +2,7 @@ import Foundation
 import ProspectConfig
 import ProspectCore
 import ProspectStore
+import ProspectTestSupport
 import Testing
 
 @testable import ProspectEngine
@@ -11,7 +12,7 @@ struct Scenario {
     var store: Store
     var config: Config
 
-    init(ladder: String, holidays: [String] = [], people: [Person]) async throws {
+    init(backend: TestBackend, ladder: String, holidays: [String] = [], people: [Person]) async throws {
         let text = """
             [rule]
             counting_kinds = ["call"]
@@ -26,7 +27,7 @@ struct Scenario {
             type = "log"
             """
         config = try ConfigLoader.parse(text, source: "test.toml")
-        store = try Store.inMemory()
+        store = try await TestDatabase.store(backend)
         let created = Date(timeIntervalSince1970: 0)
         for person in people { _ = try await store.addPerson(person, actor: "test", now: created) }
     }
@@ -78,9 +79,15 @@ let threeSteps = """
     """
 
 @Suite struct EngineScenarioTests {
-    @Test func aStepForMoreRepsThanASliceIsDecidedOnceInOrderAcrossShortTransactions() async throws {
+    @Test(arguments: TestBackend.allCases) func aStepForMoreRepsThanASliceIsDecidedOnceInOrderAcrossShortTransactions(
+        backend: TestBackend
+    ) async throws {
         let people = (0..<(Engine.sliceSize + 500)).map { rep("r\($0)", "UTC") }
-        let scenario = try await Scenario(ladder: "[[ladder]]\nname = \"nudge\"\nat = \"14:00\"\nchannels = [\"log\"]", people: people)
+        let scenario = try await Scenario(
+            backend: backend,
+            ladder: "[[ladder]]\nname = \"nudge\"\nat = \"14:00\"\nchannels = [\"log\"]",
+            people: people
+        )
         let engine = Engine(store: scenario.store)
         let now = ActivityTime.parseISO8601("2026-03-09T14:00:00Z")!
         let roster = try await engine.roster(config: scenario.config, now: now)
@@ -94,8 +101,9 @@ let threeSteps = """
         #expect(again.deliveries.isEmpty, "a repeated pass adds nothing")
     }
 
-    @Test func aNewYorkWeekAcrossTheSpringChangeShiftsEveryDeliveryByAnHour() async throws {
+    @Test(arguments: TestBackend.allCases) func aNewYorkWeekAcrossTheSpringChangeShiftsEveryDeliveryByAnHour(backend: TestBackend) async throws {
         let s = try await Scenario(
+            backend: backend,
             ladder: threeSteps,
             people: [boss("vp"), boss("carol", "Europe/Copenhagen", manager: "vp"), rep("alice", "America/New_York", manager: "carol")]
         )
@@ -122,7 +130,7 @@ let threeSteps = """
         )
     }
 
-    @Test func skipLevelFiresOnTheThirdConsecutiveMissAcrossAWeekendAndAHoliday() async throws {
+    @Test(arguments: TestBackend.allCases) func skipLevelFiresOnTheThirdConsecutiveMissAcrossAWeekendAndAHoliday(backend: TestBackend) async throws {
         let ladder = """
             [[ladder]]
             name = "skip-level"
@@ -133,6 +141,7 @@ let threeSteps = """
             """
         // Thu 5, Fri 6 missed; Mon 9 is a holiday; Tue 10 missed (3rd), Wed 11 too (4th); Thu 12 met.
         let s = try await Scenario(
+            backend: backend,
             ladder: ladder,
             holidays: ["2026-03-09"],
             people: [boss("vp"), boss("carol", manager: "vp"), rep("bob", "UTC", manager: "carol")]
@@ -146,8 +155,12 @@ let threeSteps = """
         )
     }
 
-    @Test func aLateLogWithinTheGraceMakesTheDayMetLateAndBreaksTheChain() async throws {
-        let s = try await Scenario(ladder: threeSteps, people: [boss("vp"), boss("carol", manager: "vp"), rep("bob", "UTC", manager: "carol")])
+    @Test(arguments: TestBackend.allCases) func aLateLogWithinTheGraceMakesTheDayMetLateAndBreaksTheChain(backend: TestBackend) async throws {
+        let s = try await Scenario(
+            backend: backend,
+            ladder: threeSteps,
+            people: [boss("vp"), boss("carol", manager: "vp"), rep("bob", "UTC", manager: "carol")]
+        )
         // Tue 10's call is logged Wed 09:00 (before the 10:00 grace): Tue becomes met-late.
         let lines = try await s.simulate(
             "2026-03-09",
@@ -167,8 +180,8 @@ let threeSteps = """
         #expect(lines.contains("2026-03-10T17:30:00Z 2026-03-10 escalation manager bob carol log"))
     }
 
-    @Test func activitiesThatTheCLIWouldRefuseAreSkippedWithAWarning() async throws {
-        let s = try await Scenario(ladder: threeSteps, people: [boss("carol"), rep("bob", "UTC", manager: "carol")])
+    @Test(arguments: TestBackend.allCases) func activitiesThatTheCLIWouldRefuseAreSkippedWithAWarning(backend: TestBackend) async throws {
+        let s = try await Scenario(backend: backend, ladder: threeSteps, people: [boss("carol"), rep("bob", "UTC", manager: "carol")])
         let lines = try await s.simulate(
             "2026-03-09",
             "2026-03-09",
@@ -183,15 +196,16 @@ let threeSteps = """
         #expect(lines.contains { $0.hasPrefix("warning:") && $0.contains("too late to log for 2026-03-06") })
     }
 
-    @Test func aRepWithoutAManagerGetsRemindersAndTheMissingEscalationIsReported() async throws {
-        let s = try await Scenario(ladder: threeSteps, people: [rep("solo", "Asia/Kolkata")])
+    @Test(arguments: TestBackend.allCases) func aRepWithoutAManagerGetsRemindersAndTheMissingEscalationIsReported(backend: TestBackend) async throws {
+        let s = try await Scenario(backend: backend, ladder: threeSteps, people: [rep("solo", "Asia/Kolkata")])
         let lines = try await s.simulate("2026-03-09", "2026-03-09")
         #expect(lines.first == "2026-03-09T08:30:00Z 2026-03-09 reminder nudge solo solo log")
         #expect(lines.contains { $0.hasPrefix("warning: not sent: solo 2026-03-09 manager: no manager on the roster") })
     }
 
-    @Test func aManagerInAnotherZoneHearsAtTheRepsEndOfDay() async throws {
+    @Test(arguments: TestBackend.allCases) func aManagerInAnotherZoneHearsAtTheRepsEndOfDay(backend: TestBackend) async throws {
         let s = try await Scenario(
+            backend: backend,
             ladder: threeSteps,
             people: [boss("kim", "Australia/Lord_Howe"), rep("raj", "Asia/Kolkata", manager: "kim")]
         )
@@ -201,15 +215,15 @@ let threeSteps = """
 }
 
 @Suite struct EngineDecisionTests {
-    func setUp() async throws -> (Scenario, EngineRoster, Engine) {
-        let s = try await Scenario(ladder: threeSteps, people: [boss("carol"), rep("bob", "UTC", manager: "carol")])
+    func setUp(_ backend: TestBackend) async throws -> (Scenario, EngineRoster, Engine) {
+        let s = try await Scenario(backend: backend, ladder: threeSteps, people: [boss("carol"), rep("bob", "UTC", manager: "carol")])
         let engine = Engine(store: s.store)
         let roster = try await engine.roster(config: s.config, now: utc("2026-03-09T00:00:00Z"))
         return (s, roster, engine)
     }
 
-    @Test func processingTheSameEventsTwiceDeliversOnce() async throws {
-        let (s, roster, engine) = try await setUp()
+    @Test(arguments: TestBackend.allCases) func processingTheSameEventsTwiceDeliversOnce(backend: TestBackend) async throws {
+        let (s, roster, engine) = try await setUp(backend)
         let events = Engine.events(roster: roster, config: s.config, in: utc("2026-03-09T00:00:00Z")..<utc("2026-03-09T18:00:00Z"))
         let first = try await engine.process(events, roster: roster, config: s.config, now: utc("2026-03-09T17:30:00Z"))
         let second = try await engine.process(events, roster: roster, config: s.config, now: utc("2026-03-09T17:31:00Z"))
@@ -219,7 +233,7 @@ let threeSteps = """
         #expect(try await engine.cursor() == utc("2026-03-09T17:31:00Z"))
     }
 
-    @Test func afterDowntimeOnlyTheLatestReminderIsSentAndOnlyBeforeTheDaysEnd() async throws {
+    @Test(arguments: TestBackend.allCases) func afterDowntimeOnlyTheLatestReminderIsSentAndOnlyBeforeTheDaysEnd(backend: TestBackend) async throws {
         let ladder = """
             [[ladder]]
             name = "early"
@@ -235,7 +249,7 @@ let threeSteps = """
             audience = "manager"
             channels = ["log"]
             """
-        let s = try await Scenario(ladder: ladder, people: [boss("carol"), rep("bob", "UTC", manager: "carol")])
+        let s = try await Scenario(backend: backend, ladder: ladder, people: [boss("carol"), rep("bob", "UTC", manager: "carol")])
         let engine = Engine(store: s.store)
         let roster = try await engine.roster(config: s.config, now: utc("2026-03-09T00:00:00Z"))
         let day = utc("2026-03-09T00:00:00Z")..<utc("2026-03-10T00:00:00Z")
@@ -245,7 +259,7 @@ let threeSteps = """
         #expect(back.deliveries.map(\.step) == ["late", "manager"])
 
         // Back only at 18:00, after the day's end: no reminder at all, the escalation still.
-        let s2 = try await Scenario(ladder: ladder, people: [boss("carol"), rep("bob", "UTC", manager: "carol")])
+        let s2 = try await Scenario(backend: backend, ladder: ladder, people: [boss("carol"), rep("bob", "UTC", manager: "carol")])
         let engine2 = Engine(store: s2.store)
         let all = Engine.events(roster: roster, config: s2.config, in: day).filter { $0.instant <= utc("2026-03-09T18:00:00Z") }
         let afterEnd = try await engine2.process(all, roster: roster, config: s2.config, now: utc("2026-03-09T18:00:00Z"))

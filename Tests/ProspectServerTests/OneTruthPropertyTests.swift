@@ -6,6 +6,7 @@ import NIOEmbedded
 import ProspectConfig
 import ProspectCore
 import ProspectStore
+import ProspectTestSupport
 import Testing
 
 @testable import ProspectServer
@@ -32,8 +33,9 @@ import Testing
 
     static let zones = ["UTC", "America/New_York", "Asia/Kolkata", "Australia/Lord_Howe", "Pacific/Kiritimati"]
 
-    @Test(arguments: 0..<24)
-    func statusHistoryAndTeamAgreeOnEveryDay(seed: Int) async throws {
+    /// Every seed on SQLite; every third on PostgreSQL too, with the same data, so the two agree.
+    @Test(arguments: (0..<24).map { (TestBackend.sqlite, $0) } + stride(from: 0, to: 24, by: 3).map { (TestBackend.postgresql, $0) })
+    func statusHistoryAndTeamAgreeOnEveryDay(backend: TestBackend, seed: Int) async throws {
         var random = Random(state: UInt64(seed) &* 7919 &+ 17)
         let zoneName = Self.zones[seed % Self.zones.count]
         let zone = try #require(Zone(identifier: zoneName))
@@ -60,7 +62,7 @@ import Testing
         )
         var workdays = Set(Weekday.allCases.filter { _ in random.chance(0.75) })
         if workdays.isEmpty { workdays = [.wed] }
-        let store = try Store.inMemory()
+        let store = try await TestDatabase.store(backend)
         let joined = zone.instant(start, LocalTime(hour: 8, minute: 0)!)
         _ = try await store.addPerson(
             Person(handle: "carol", name: "Carol", email: "carol@example.com", timezone: "UTC", role: .manager),

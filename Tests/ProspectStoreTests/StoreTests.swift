@@ -226,7 +226,7 @@ extension Optional where Wrapped == Data {
             ("postgresql://u@h", "it names no database; write it as postgresql://USER@HOST[:PORT]/DATABASE"),
             ("postgresql://u@h/d?sslmode=allow", "'sslmode=allow' is not understood; only sslmode=disable|require is"),
         ] {
-            #expect(throws: StoreOpenError(path: "postgresql URL", reason: reason)) { try PostgresLocation.parse(url).get() }
+            #expect(throws: DatabaseURLError(reason: reason)) { try PostgresLocation.parse(url).get() }
         }
         // The secret itself never shows in the refusal.
         #expect(!"\(PostgresLocation.parse("postgresql://u:hunter2@h/d"))".contains("hunter2"))

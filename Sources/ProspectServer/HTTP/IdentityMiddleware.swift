@@ -17,8 +17,10 @@ struct IdentityMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: AppContext, next: (Request, AppContext) async throws -> Response) async throws -> Response {
         var context = context
-        // A one-tap link is its own credential; its handler checks the signature.
-        if !LogLinks.isLinkPath(request.uri.path) { context.identity = try await identify(request, context) }
+        // A one-tap link is its own credential; its handler checks the signature. Health needs none.
+        if !LogLinks.isLinkPath(request.uri.path), request.uri.path != "/v1/health" {
+            context.identity = try await identify(request, context)
+        }
         return try await next(request, context)
     }
 

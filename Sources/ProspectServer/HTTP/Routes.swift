@@ -46,6 +46,7 @@ func makeRouter(_ handlers: Handlers) -> Router<AppContext> {
     }
     v1.post("links/rotate") { _, context in try jsonResponse(try await handlers.rotateLinks(context)) }
 
+    v1.get("health") { _, _ in try jsonResponse(handlers.health()) }
     v1.get("whoami") { _, context in try jsonResponse(try handlers.whoami(context)) }
     v1.get("kinds") { _, _ in try jsonResponse(handlers.kinds()) }
     v1.post("activities") { request, context in

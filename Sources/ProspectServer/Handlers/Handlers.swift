@@ -20,6 +20,13 @@ struct Handlers: Sendable {
     var limiter = TokenFailureLimiter()
     /// Rung when outbox rows are queued again (`admin outbox retry`).
     var outbox = Doorbell()
+    /// This instance's role, for `/v1/health`.
+    var leadership = Leadership(.single)
+
+    /// `GET /v1/health`: no identity, no personal data.
+    func health() -> HealthResponse {
+        HealthResponse(status: "ok", version: Build.version, database: store.backendName, role: leadership.role)
+    }
 
     func calendar(for rep: StoredPerson, _ config: Config, since: LocalDate) async throws -> WorkCalendar {
         config.workCalendar(for: rep.person, timeOff: try await store.timeOff(repID: rep.id, since: since))

@@ -34,9 +34,13 @@ public struct Daemon {
 
     public func run() async throws {
         let config = configBox.current
-        // Before anything else: one daemon per database and per socket, named when refused.
-        try Self.makeFolder(of: config.daemon.database)
-        let databaseLock = try InstanceLock(path: config.daemon.databaseLock, guarding: "the database \(config.daemon.database)")
+        // Before anything else: one daemon per database file and per socket, named when refused.
+        // A PostgreSQL database is shared by design: one of its instances leads.
+        var databaseLock: InstanceLock? = nil
+        if !config.daemon.isPostgreSQL {
+            try Self.makeFolder(of: config.daemon.database)
+            databaseLock = try InstanceLock(path: config.daemon.databaseLock, guarding: "the database \(config.daemon.database)")
+        }
         try Self.makeFolder(of: config.daemon.socket)
         let socketLock = try InstanceLock(path: config.daemon.socketLock, guarding: "the socket \(config.daemon.socket)")
         // Held until run() returns; the kernel lets go of them if the process dies first.
@@ -49,7 +53,18 @@ public struct Daemon {
         } else {
             tls = nil
         }
-        let store = try Store.open(path: config.daemon.database)
+        let environment = ProcessInfo.processInfo.environment
+        let store: Store
+        do {
+            store = try await Store.open(
+                database: config.daemon.database,
+                passwordFile: ChannelSettings.filePath(config.daemon.databasePasswordFile, environment: environment),
+                logger: logger
+            )
+        } catch let error as StoreOpenError {
+            throw DaemonError("\(error)")
+        }
+        let leadership = Leadership(store.isShared ? .follower : .single)
         // One-tap links are signed with a key made at first start and kept in the database.
         _ = try await store.linkKey(now: clock.now)
         let replan = Doorbell()
@@ -67,7 +82,8 @@ public struct Daemon {
             replan: replan,
             channels: channels,
             limiter: TokenFailureLimiter(limit: config.daemon.tokenFailureLimit),
-            outbox: outbox
+            outbox: outbox,
+            leadership: leadership
         )
         let responder = makeRouter(handlers).buildResponder()
 
@@ -138,9 +154,9 @@ public struct Daemon {
                 )
             )
         }
-        services.append(
-            LadderScheduler(engine: Engine(store: store), config: configBox, clock: clock, logger: logger, replan: replan, outbox: outbox)
-        )
+        let scheduler = LadderScheduler(engine: Engine(store: store), config: configBox, clock: clock, logger: logger, replan: replan, outbox: outbox)
+        services.append(LeaderElection(store: store, leadership: leadership, failover: .seconds(config.daemon.failoverSeconds), logger: logger))
+        services.append(LeaderOnly(scheduler: scheduler, leadership: leadership))
         services.append(OutboxWorker(store: store, config: configBox, clock: clock, logger: logger, doorbell: outbox, channels: channels))
         services.append(ReloadService(box: configBox, path: configPath, notifier: notifier, logger: logger, replan: replan, tls: tls))
         services.append(LifecycleService(notifier: notifier, logger: logger))
@@ -157,9 +173,11 @@ public struct Daemon {
             try await group.run()
         } catch {
             try? await client.shutdown()
+            await store.close()
             throw error
         }
         try? await client.shutdown()
+        await store.close()
         unlink(socketPath)
         logger.notice("prospectd stopped")
     }

@@ -8,12 +8,12 @@ import Glibc
 /// with the holder's PID inside. Taken before anything else is touched and held for the life
 /// of the process: the kernel releases it when the process ends, however it ends, so a
 /// `kill -9` leaves no stale lock, and two daemons started at once cannot both get it.
-final class InstanceLock: Sendable {
+public final class InstanceLock: Sendable {
     private let descriptor: Int32
 
     /// Takes the lock at `path`, or says which process holds it.
     /// - Parameter what: what the lock guards, for the message ("the database /var/lib/…").
-    init(path: String, guarding what: String) throws {
+    public init(path: String, guarding what: String) throws {
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o644)
         guard fd >= 0 else {
             throw DaemonError("cannot open the lock file \(path) for \(what): \(String(cString: strerror(errno)))")
