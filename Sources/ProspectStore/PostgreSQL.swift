@@ -7,18 +7,21 @@ import NIOSSL
 import PostgresNIO
 import ProspectCore
 
-/// A PostgreSQL database behind the Store: postgres-nio's connection pool, and threads on which
-/// a transaction's statements run one after another, as the same Store code runs them on SQLite.
+/// A PostgreSQL database behind the Store: a small pool of postgres-nio connections and as many
+/// threads, on which a transaction's statements run one after another, as the same Store code
+/// runs them on SQLite. Nothing in it waits on Swift's cooperative threads (a connection, a
+/// statement, a timeout), so a busy process cannot starve it into a false "unreachable".
 final class PostgresBackend: Sendable {
     let location: PostgresLocation
-    let client: PostgresClient
     let threads: NIOThreadPool
     let logger: Logger
-    let runner: NIOLockedValueBox<Task<Void, Never>?>
-    /// For the leader's own session (``Store/competeForLeadership(failover:retry:changed:)``).
+    /// For the pool and the leader's own session (``Store/competeForLeadership(failover:retry:changed:)``).
     let password: String?
     /// Whether this instance's decisions are fenced by the leader lock, and by which session.
     let fence = NIOLockedValueBox(Fence.off)
+    /// Idle connections, and a slot for each connection that may be open.
+    let idle = NIOLockedValueBox([PostgresConnection]())
+    let slots = DispatchSemaphore(value: PostgresBackend.connections)
 
     /// Every write transaction takes this transaction-scoped advisory lock first: writers take
     /// turns, as on SQLite, across every instance on the database. A reader never waits for it.
@@ -26,49 +29,44 @@ final class PostgresBackend: Sendable {
     /// Held while the schema is migrated, so two instances starting together migrate once.
     static let migrationLock: Int64 = 0x7072_6f73_6d69_6772
     /// How long a transaction waits for a connection before the database counts as unreachable.
-    static let connectionWait: Duration = .seconds(10)
+    static let connectionWait: TimeInterval = 10
     static let connections = 8
 
     init(location: PostgresLocation, password: String?, logger: Logger) {
         self.location = location
         self.logger = logger
         self.password = password
-        var configuration = PostgresClient.Configuration(
-            host: location.host,
-            port: location.port,
-            username: location.user,
-            password: password,
-            database: location.database,
-            tls: location.requireTLS ? .require(.makeClientConfiguration()) : .disable
-        )
-        configuration.options.maximumConnections = Self.connections
-        configuration.options.connectTimeout = .seconds(5)
-        client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         threads = NIOThreadPool(numberOfThreads: Self.connections)
         threads.start()
-        runner = NIOLockedValueBox(nil)
-        let client = self.client
-        runner.withLockedValue { $0 = Task { await client.run() } }
     }
 
-    /// Stops the pool and its threads.
+    /// Closes the pool's connections and stops its threads.
     func shutdown() async {
-        runner.withLockedValue { $0?.cancel() }
+        for connection in idle.withLockedValue({ idle in
+            defer { idle = [] }
+            return idle
+        }) { try? await connection.close() }
         try? await threads.shutdownGracefully()
+    }
+
+    /// A store dropped without ``Store/close()`` still lets go of its connections and threads.
+    deinit {
+        for connection in idle.withLockedValue({ $0 }) { Self.close(connection) }
+        threads.shutdownGracefully { _ in }
     }
 
     /// Runs `block` in one transaction on one pooled connection: a read sees one snapshot
     /// (REPEATABLE READ, READ ONLY); a write holds ``writerLock`` until it commits.
-    func transaction<T: Sendable>(readOnly: Bool, _ block: @Sendable @escaping (any SQLConnection) throws -> T) async throws -> T {
-        let logger = self.logger
-        let threads = self.threads
-        let location = self.location
-        return try await leased { connection in
-            try await threads.runIfActive {
-                let db = PostgresSQLConnection(connection: connection, logger: logger, location: location)
+    func transaction<T: Sendable>(
+        readOnly: Bool,
+        serialized: Bool = true,
+        _ block: @Sendable @escaping (any SQLConnection) throws -> T
+    ) async throws -> T {
+        try await threads.runIfActive { [self] in
+            try withConnection { db in
                 try db.execute(sql: readOnly ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN")
                 do {
-                    if !readOnly { _ = try db.fetchAll(sql: "SELECT pg_advisory_xact_lock(\(Self.writerLock))") }
+                    if !readOnly, serialized { _ = try db.fetchAll(sql: "SELECT pg_advisory_xact_lock(\(Self.writerLock))") }
                     let value = try block(db)
                     try db.execute(sql: "COMMIT")
                     return value
@@ -80,34 +78,48 @@ final class PostgresBackend: Sendable {
         }
     }
 
-    /// A pooled connection for `body`, or ``StoreUnavailable`` when none comes within ``connectionWait``.
-    func leased<T: Sendable>(_ body: @Sendable @escaping (PostgresConnection) async throws -> T) async throws -> T {
-        let acquired = NIOLockedValueBox(false)
-        let client = self.client
-        let location = self.location
+    /// A pooled connection for `body` on this thread; ``StoreUnavailable`` when none is free
+    /// within ``connectionWait`` or none can be made. A connection that failed is closed, not
+    /// kept; an idle one the server has closed is replaced.
+    func withConnection<T>(_ body: (PostgresSQLConnection) throws -> T) throws -> T {
+        guard slots.wait(timeout: .now() + Self.connectionWait) == .success else {
+            throw StoreUnavailable(reason: "no connection to the database \(location) came free within \(Int(Self.connectionWait)) s; try again")
+        }
+        defer { slots.signal() }
+        var connection = idle.withLockedValue { $0.popLast() }
+        if connection?.isClosed ?? true { connection = try open() }
+        let held = connection!
         do {
-            return try await withThrowingTaskGroup(of: T?.self) { group in
-                group.addTask {
-                    try await client.withConnection { connection in
-                        acquired.withLockedValue { $0 = true }
-                        return try await body(connection)
-                    }
-                }
-                group.addTask {
-                    try await Task.sleep(for: Self.connectionWait)
-                    if acquired.withLockedValue({ $0 }) { return nil }
-                    throw StoreUnavailable(reason: "the database \(location) cannot be reached; see the daemon's log")
-                }
-                while let result = try await group.next() {
-                    if let result {
-                        group.cancelAll()
-                        return result
-                    }
-                }
-                throw CancellationError()
-            }
+            let value = try body(PostgresSQLConnection(connection: held, logger: logger, location: location))
+            idle.withLockedValue { $0.append(held) }
+            return value
+        } catch let error as StoreUnavailable {
+            // The connection (or the server) failed: it is not handed out again.
+            Self.close(held)
+            throw error
+        } catch {
+            // A refused statement leaves the connection sound (its transaction was rolled back).
+            if !held.isClosed { idle.withLockedValue { $0.append(held) } }
+            throw error
+        }
+    }
+
+    /// Closes a connection in the background, keeping it alive until it is closed.
+    static func close(_ connection: PostgresConnection) {
+        let closing: EventLoopFuture<Void> = connection.close()
+        closing.whenComplete { _ in withExtendedLifetime(connection) {} }
+    }
+
+    /// A new connection, made on this (non-event-loop) thread.
+    func open() throws -> PostgresConnection {
+        do {
+            let connection = try Self.connectFuture(location, password: password, logger: logger).wait()
+            // A transaction left waiting (its instance cut off mid-way) is ended by the server,
+            // with its locks: it can neither commit later nor hold up the other instances.
+            _ = try connection.query("SET idle_in_transaction_session_timeout = '10s'", logger: logger).wait()
+            return connection
         } catch let error as PSQLError {
-            throw Self.reading(error, location: location)
+            throw StoreUnavailable(reason: "the database \(location) cannot be used now: \(Self.connectionFailure(error, location: location))")
         }
     }
 
@@ -127,6 +139,14 @@ final class PostgresBackend: Sendable {
     /// One connection of its own, outside the pool, whose failure says exactly why: the check
     /// at start, the migrations, and the leader's session are made on such connections.
     static func connect(_ location: PostgresLocation, password: String?, logger: Logger) async throws -> PostgresConnection {
+        do {
+            return try await connectFuture(location, password: password, logger: logger).get()
+        } catch let error as PSQLError {
+            throw StoreOpenError(path: location.description, reason: connectionFailure(error, location: location))
+        }
+    }
+
+    static func connectFuture(_ location: PostgresLocation, password: String?, logger: Logger) throws -> EventLoopFuture<PostgresConnection> {
         var configuration = PostgresConnection.Configuration(
             host: location.host,
             port: location.port,
@@ -139,16 +159,7 @@ final class PostgresBackend: Sendable {
             configuration.tls = .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
         }
         configuration.options.connectTimeout = .seconds(5)
-        do {
-            return try await PostgresConnection.connect(
-                on: MultiThreadedEventLoopGroup.singleton.next(),
-                configuration: configuration,
-                id: 0,
-                logger: logger
-            ).get()
-        } catch let error as PSQLError {
-            throw StoreOpenError(path: location.description, reason: connectionFailure(error, location: location))
-        }
+        return PostgresConnection.connect(on: MultiThreadedEventLoopGroup.singleton.next(), configuration: configuration, id: 0, logger: logger)
     }
 
     /// Why a connection could not be made, for the one line an operator reads.
@@ -175,7 +186,7 @@ final class PostgresBackend: Sendable {
     /// Checks the server, then applies the migrations this prospectd knows, all in one
     /// transaction: a failure leaves nothing half-migrated.
     /// With `apply` false nothing is written: a schema that is not this prospectd's is refused.
-    func migrate(password: String?, apply: Bool = true) async throws {
+    func migrate(apply: Bool = true) async throws {
         let location = self.location
         let connection = try await Self.connect(location, password: password, logger: logger)
         do {

@@ -208,5 +208,9 @@ enum PostgresSchema {
                 """
             ]
         ),
+        Migration(
+            identifier: "v9-outbox-claims",
+            statements: ["ALTER TABLE outbox ADD COLUMN claimed_until BIGINT", "ALTER TABLE outbox ADD COLUMN claimed_by TEXT"]
+        ),
     ]
 }

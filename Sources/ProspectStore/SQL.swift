@@ -17,6 +17,9 @@ enum SQLDialect: Sendable {
     /// `INDEXED BY name` on SQLite (its planner needs the hint for the day counts); PostgreSQL plans alone.
     func indexedBy(_ index: String) -> String { self == .sqlite ? "INDEXED BY \(index)" : "" }
 
+    /// Rows a concurrent transaction has locked are passed over (PostgreSQL); SQLite has one writer.
+    var skipLocked: String { self == .postgresql ? " FOR UPDATE SKIP LOCKED" : "" }
+
     /// Whether `column` holds the text bound to the next `?`.
     func contains(_ column: String) -> String { self == .sqlite ? "instr(\(column), ?) > 0" : "strpos(\(column), ?) > 0" }
 }

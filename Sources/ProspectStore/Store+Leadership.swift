@@ -53,9 +53,7 @@ extension Store {
                         }
                     }
                     try await Task.sleep(for: .seconds(1))
-                    try await Self.within(failover / 3) {
-                        _ = try await postgres.threads.runIfActive { try db.fetchOne(Int.self, sql: "SELECT 1") }
-                    }
+                    try await Self.answers(connection, within: failover / 3, logger: postgres.logger)
                 }
             } catch {
                 if leading {
@@ -76,17 +74,28 @@ extension Store {
         }
     }
 
-    /// Runs `body`, or throws once `limit` has passed.
-    static func within(_ limit: Duration, _ body: @Sendable @escaping () async throws -> Void) async throws {
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await body() }
-            group.addTask {
-                try await Task.sleep(for: limit)
-                throw StoreUnavailable(reason: "the database did not answer within \(limit)")
+    /// Whether the session answers `SELECT 1` within `limit`. A cut-off connection never
+    /// answers: the wait ends at the limit and leaves the query behind (nothing awaits it).
+    static func answers(_ connection: PostgresConnection, within limit: Duration, logger: Logger) async throws {
+        let eventLoop = connection.eventLoop
+        let promise = eventLoop.makePromise(of: Void.self)
+        let settled = NIOLockedValueBox(false)
+        let settle: @Sendable (Result<Void, any Error>) -> Void = { result in
+            if settled.withLockedValue({ was in
+                defer { was = true }
+                return !was
+            }) {
+                promise.completeWith(result)
             }
-            try await group.next()
-            group.cancelAll()
         }
+        connection.query("SELECT 1", logger: logger).whenComplete { result in settle(result.map { _ in () }) }
+        let timer = eventLoop.scheduleTask(
+            in: .nanoseconds(Int64(limit.components.seconds) * 1_000_000_000 + limit.components.attoseconds / 1_000_000_000)
+        ) {
+            settle(.failure(StoreUnavailable(reason: "the database did not answer within \(limit)")))
+        }
+        defer { timer.cancel() }
+        try await promise.futureResult.get()
     }
 }
 

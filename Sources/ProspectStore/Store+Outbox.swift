@@ -24,24 +24,47 @@ public struct OutboxRow: Sendable, Hashable {
 }
 
 extension Store {
-    /// Pending rows whose next attempt is due, oldest first, leaving out the rows being
-    /// attempted now and the channels that have no room for another.
-    public func dueOutbox(now: Date, limit: Int, excluding busy: Set<Int64> = [], channels full: Set<String> = []) async throws -> [OutboxRow] {
-        let (exclusion, excluded) = Self.laneExclusion(busy: busy, full: full, table: "o.")
-        let arguments = SQLArguments([Self.seconds(now)]) + excluded + SQLArguments([limit])
-        return try await read { db in
-            try db.fetchAll(
+    /// Claims pending rows whose next attempt is due, oldest first, for `lease` seconds: until
+    /// then no other instance takes them (`FOR UPDATE SKIP LOCKED` on PostgreSQL passes over rows
+    /// another instance is claiming), and a row whose deliverer died is taken again after it.
+    /// Leaves out the rows being attempted here and the channels that have no room for another.
+    /// `instance` names the claimant, so a restarted instance can take back its own claims.
+    public func claimDueOutbox(
+        now: Date,
+        limit: Int,
+        lease: TimeInterval,
+        instance: String,
+        excluding busy: Set<Int64> = [],
+        channels full: Set<String> = []
+    ) async throws -> [OutboxRow] {
+        let (exclusion, excluded) = Self.laneExclusion(busy: busy, full: full, table: "")
+        let claiming: SQLArguments = [Self.seconds(now.addingTimeInterval(lease)), instance, Self.seconds(now), Self.seconds(now)]
+        let claim = claiming + excluded
+        return try await write(serialized: false) { db in
+            let ids = try db.fetchAll(
+                Int64.self,
+                sql: """
+                    UPDATE outbox SET claimed_until = ?, claimed_by = ? WHERE id IN (
+                        SELECT id FROM outbox \(db.dialect.indexedBy("outbox_pending"))
+                        WHERE status = 'pending' AND next_attempt_at <= ? AND (claimed_until IS NULL OR claimed_until <= ?)\(exclusion)
+                        ORDER BY next_attempt_at, id LIMIT \(max(1, limit))\(db.dialect.skipLocked)
+                    ) RETURNING id
+                    """,
+                arguments: claim
+            )
+            guard !ids.isEmpty else { return [] }
+            return try db.fetchAll(
                 sql: """
                     SELECT \(Self.personColumns), r.handle AS rep_handle, o.id AS outbox_id, o.date AS outbox_date, o.step,
                         o.channel, o.type, o.due_at, o.payload, o.message_id, o.attempts, o.created_at AS decided_at, o.queued_at
-                    FROM outbox o \(db.dialect.indexedBy("outbox_pending"))
+                    FROM outbox o
                     JOIN person r ON r.id = o.person_id
                     JOIN person p ON p.id = o.recipient_id
                     LEFT JOIN person m ON m.id = p.manager_id
-                    WHERE o.status = 'pending' AND o.next_attempt_at <= ?\(exclusion)
-                    ORDER BY o.next_attempt_at, o.id LIMIT ?
+                    WHERE o.id IN (\(questionMarks(count: ids.count)))
+                    ORDER BY o.next_attempt_at, o.id
                     """,
-                arguments: arguments
+                arguments: SQLArguments(ids)
             ).map { row in
                 OutboxRow(
                     id: row["outbox_id"],
@@ -63,6 +86,36 @@ extension Store {
         }
     }
 
+    /// Keeps the claims on rows still being attempted for another `lease` seconds.
+    public func renewOutboxClaims(ids: Set<Int64>, instance: String, until: Date) async throws {
+        guard !ids.isEmpty else { return }
+        _ = try await write(serialized: false) { db in
+            try db.execute(
+                sql: "UPDATE outbox SET claimed_until = ? WHERE claimed_by = ? AND id IN (\(questionMarks(count: ids.count)))",
+                arguments: [Self.seconds(until), instance] + SQLArguments(Array(ids))
+            )
+        }
+    }
+
+    /// Lets go of the claims of `instance` (every claim when nil): at an instance's start, its
+    /// attempts died with its previous process, so they need not wait for their lease. With
+    /// `ids`, only those: rows claimed that found no room in their channel's lane.
+    public func releaseOutboxClaims(of instance: String?, ids: Set<Int64>? = nil) async throws {
+        if let ids, ids.isEmpty { return }
+        var sql = "UPDATE outbox SET claimed_until = NULL, claimed_by = NULL WHERE claimed_until IS NOT NULL"
+        var arguments = SQLArguments()
+        if let instance {
+            sql += " AND claimed_by = ?"
+            arguments += [instance]
+        }
+        if let ids {
+            sql += " AND id IN (\(questionMarks(count: ids.count)))"
+            arguments += SQLArguments(Array(ids))
+        }
+        let (statement, query) = (sql, arguments)
+        _ = try await write(serialized: false) { db in try db.execute(sql: statement, arguments: query) }
+    }
+
     /// When the next pending row comes due, if any, leaving out the rows being attempted now
     /// and the channels that have no room for another.
     public func nextOutboxAttempt(excluding busy: Set<Int64> = [], channels full: Set<String> = []) async throws -> Date? {
@@ -70,7 +123,10 @@ extension Store {
         return try await read { db in
             try db.fetchOne(
                 Int64.self,
-                sql: "SELECT min(next_attempt_at) FROM outbox WHERE status = 'pending'\(exclusion)",
+                sql: """
+                    SELECT min(CASE WHEN claimed_until > next_attempt_at THEN claimed_until ELSE next_attempt_at END)
+                    FROM outbox WHERE status = 'pending'\(exclusion)
+                    """,
                 arguments: arguments
             ).map(Self.date)
         }
@@ -88,7 +144,8 @@ extension Store {
     public func markDelivered(id: Int64, now: Date) async throws {
         try await write { db in
             try db.execute(
-                sql: "UPDATE outbox SET status = 'delivered', delivered_at = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?",
+                sql:
+                    "UPDATE outbox SET status = 'delivered', delivered_at = ?, attempts = attempts + 1, last_error = NULL, claimed_until = NULL, claimed_by = NULL WHERE id = ?",
                 arguments: [Self.seconds(now), id]
             )
             try db.execute(sql: "INSERT INTO outbox_attempt (outbox_id, at, error) VALUES (?, ?, NULL)", arguments: [id, Self.seconds(now)])
@@ -102,12 +159,14 @@ extension Store {
         try await write { db in
             if let next {
                 try db.execute(
-                    sql: "UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE id = ? AND status = 'pending'",
+                    sql:
+                        "UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?, claimed_until = NULL, claimed_by = NULL WHERE id = ? AND status = 'pending'",
                     arguments: [error, Self.seconds(next), id]
                 )
             } else {
                 try db.execute(
-                    sql: "UPDATE outbox SET attempts = attempts + 1, last_error = ?, status = 'failed' WHERE id = ? AND status = 'pending'",
+                    sql:
+                        "UPDATE outbox SET attempts = attempts + 1, last_error = ?, status = 'failed', claimed_until = NULL, claimed_by = NULL WHERE id = ? AND status = 'pending'",
                     arguments: [error, id]
                 )
             }
@@ -276,7 +335,7 @@ extension Store {
             arguments += SQLArguments(chunk)
             try db.execute(
                 sql: """
-                    UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = ?, queued_at = ?
+                    UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = ?, queued_at = ?, claimed_until = NULL, claimed_by = NULL
                     WHERE id IN (\(questionMarks(count: chunk.count)))
                     """,
                 arguments: arguments

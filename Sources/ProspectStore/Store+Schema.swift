@@ -236,6 +236,11 @@ extension Store {
                     """
             )
         }
+        migrator.registerMigration("v9-outbox-claims") { db in
+            // A row being attempted is claimed by one instance until then: another takes it only after.
+            try db.execute(sql: "ALTER TABLE outbox ADD COLUMN claimed_until INTEGER")
+            try db.execute(sql: "ALTER TABLE outbox ADD COLUMN claimed_by TEXT")
+        }
         return migrator
     }
 }

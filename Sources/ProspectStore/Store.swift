@@ -73,7 +73,7 @@ public struct Store: Sendable {
         }
         let backend = PostgresBackend(location: location, password: password, logger: logger)
         do {
-            try await backend.migrate(password: password, apply: migrate)
+            try await backend.migrate(apply: migrate)
         } catch {
             await backend.shutdown()
             if let error = error as? StoreOpenError { throw error }
@@ -137,7 +137,9 @@ public struct Store: Sendable {
     }
 
     /// Runs a block in one write transaction. Internal, like ``read(_:)``.
-    func write<T: Sendable>(_ block: @Sendable @escaping (any SQLConnection) throws -> T) async throws -> T {
+    /// `serialized: false` lets a PostgreSQL transaction run beside other writers (one statement
+    /// whose rows are locked one by one, like a claim); on SQLite every write is serialized.
+    func write<T: Sendable>(serialized: Bool = true, _ block: @Sendable @escaping (any SQLConnection) throws -> T) async throws -> T {
         if let file {
             var info = stat()
             if stat(file.path, &info) != 0 || UInt64(info.st_dev) != file.device || UInt64(info.st_ino) != file.inode {
@@ -153,7 +155,7 @@ public struct Store: Sendable {
                 throw StoreUnavailable(error) ?? error
             }
         case .postgresql(let postgres):
-            return try await postgres.transaction(readOnly: false, block)
+            return try await postgres.transaction(readOnly: false, serialized: serialized, block)
         }
     }
 

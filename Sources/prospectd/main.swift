@@ -174,10 +174,19 @@ extension CheckConfig {
     /// Escalation steps that would find no one to tell: reported now, not discovered at 17:30.
     /// Warnings only (exit 0): a roster gap must not stop the daemon from starting.
     func warnAboutUnaddressedSteps(_ c: Config) async {
-        guard c.ladder.contains(where: { $0.audience != .rep }), FileManager.default.isReadableFile(atPath: c.daemon.database)
+        guard c.ladder.contains(where: { $0.audience != .rep }),
+            c.daemon.isPostgreSQL || FileManager.default.isReadableFile(atPath: c.daemon.database)
         else { return }
         do {
-            let store = try Store.openReadOnly(path: c.daemon.database)
+            let store =
+                c.daemon.isPostgreSQL
+                ? try await Store.open(
+                    database: c.daemon.database,
+                    passwordFile: ChannelSettings.filePath(c.daemon.databasePasswordFile, environment: ProcessInfo.processInfo.environment),
+                    logger: quietLogger,
+                    migrate: false
+                )
+                : try Store.openReadOnly(path: c.daemon.database)
             let roster = EngineRoster(try await store.roster(timeOffSince: LocalDate(dayNumber: 0)), config: c)
             for step in c.ladder where step.audience != .rep {
                 let missing = roster.reps.filter { roster.recipient(of: step.audience, for: $0.id) == nil }.map(\.handle).sorted()
@@ -190,6 +199,7 @@ extension CheckConfig {
                     level: .warning
                 )
             }
+            await store.close()
         } catch {
             Diagnostics.write("warning: could not read the roster to check managers: \(error)", level: .warning)
         }

@@ -1,4 +1,5 @@
 import Foundation
+import ProspectTestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -128,13 +129,30 @@ final class DaemonUnderTest {
     var process: Child?
 
     var socket: String { folder.appendingPathComponent("prospectd.sock").path }
-    var database: String { folder.appendingPathComponent("prospectd.sqlite").path }
+    /// The SQLite file, or the PostgreSQL URL (`backend`).
+    let database: String
+    let databasePasswordFile: String?
+    let backend: TestBackend
     var server: String { "http://127.0.0.1:\(port)" }
 
     /// - Parameter clock: the instant the daemon's clock starts at.
-    init(clock: String = "2026-03-11T13:00:00Z", extraConfig: String = "") throws {
+    /// - Parameter backend: SQLite in the folder, or a new database on the tests' PostgreSQL cluster.
+    /// - Parameter existing: a PostgreSQL database made already (``TestDatabase``), instead of a new one.
+    init(clock: String = "2026-03-11T13:00:00Z", extraConfig: String = "", backend: TestBackend = .sqlite, existing: TestDatabase? = nil) throws {
         folder = URL(fileURLWithPath: "/tmp").appendingPathComponent("pd-e2e-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+        self.backend = existing == nil ? backend : .postgresql
+        if let existing {
+            database = existing.database
+            databasePasswordFile = existing.passwordFile
+        } else if backend == .sqlite {
+            database = folder.appendingPathComponent("prospectd.sqlite").path
+            databasePasswordFile = nil
+        } else {
+            let made = try TestDatabase.make(backend, in: folder)
+            database = made.database
+            databasePasswordFile = made.passwordFile
+        }
         port = freePort()
         configPath = folder.appendingPathComponent("prospectd.toml").path
         logPath = folder.appendingPathComponent("daemon.log").path
@@ -149,6 +167,9 @@ final class DaemonUnderTest {
         folder = other.folder
         port = other.port
         configPath = other.configPath
+        database = other.database
+        databasePasswordFile = other.databasePasswordFile
+        backend = other.backend
         logPath = other.folder.appendingPathComponent("daemon-\(UUID().uuidString.prefix(4)).log").path
         self.clock = clock
         other.keepFolder = true
@@ -162,6 +183,7 @@ final class DaemonUnderTest {
         let text = """
             [daemon]
             database = "\(database)"
+            \(databasePasswordFile.map { "database_password_file = \"\($0)\"" } ?? "")
             socket   = "\(socket)"
             listen   = "127.0.0.1:\(port)"
             \(daemonExtra)

@@ -1,4 +1,5 @@
 import Foundation
+import ProspectTestSupport
 import Testing
 
 /// Activities pushed in by a CRM's webhook, over TCP with a source token, end to end.
@@ -21,8 +22,9 @@ import Testing
         try decodeJSON(try daemon.prospect(["status", "--rep", "ann", "--json"]).out)["count"] as? Int
     }
 
-    @Test func pushedActivitiesAreLoggedOnceAndABadPushWritesNothing() throws {
-        let daemon = try DaemonUnderTest()
+    /// On both backends: the same flow, the same answers.
+    @Test(arguments: TestBackend.allCases) func pushedActivitiesAreLoggedOnceAndABadPushWritesNothing(backend: TestBackend) throws {
+        let daemon = try DaemonUnderTest(backend: backend)
         try daemon.writeConfig(
             """
             [import.kinds]

@@ -1,4 +1,5 @@
 import Foundation
+import ProspectTestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -63,7 +64,8 @@ final class Receiver {
 /// The ladder end to end: the real daemon on a clock set just before 14:00, a real HTTP receiver,
 /// reps using the real CLI, `kill -9` and a restart.
 @Suite(.serialized) struct LadderFlowTests {
-    @Test func remindersAndEscalationsArriveSignedOnceAndACrashIsCaughtUpOnce() throws {
+    /// On both backends: the same flow, the same answers.
+    @Test(arguments: TestBackend.allCases) func remindersAndEscalationsArriveSignedOnceAndACrashIsCaughtUpOnce(backend: TestBackend) throws {
         let receiverPort = freePort()
         let ladder = """
             [[ladder]]
@@ -97,7 +99,7 @@ final class Receiver {
             retry_max = 2
             """
         // Given a daemon whose clock starts Monday 2026-03-09 13:59:45 UTC.
-        let daemon = try DaemonUnderTest(clock: "2026-03-09T13:59:45Z")
+        let daemon = try DaemonUnderTest(clock: "2026-03-09T13:59:45Z", backend: backend)
         let secret = daemon.folder.appendingPathComponent("hook.secret").path
         try "whsec_\(Data((0..<24).map { UInt8($0 * 7 % 256) }).base64EncodedString())\n".write(
             toFile: secret,

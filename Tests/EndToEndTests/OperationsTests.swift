@@ -1,4 +1,5 @@
 import Foundation
+import ProspectTestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -10,9 +11,10 @@ import Glibc
 @Suite(.serialized) struct OperationsTests {
     /// A daemon on Monday 2026-03-09 just before 14:00, a webhook step at 14:00 for Ben and a
     /// receiver that refuses (400, not retried) for its first seconds.
-    @Test func aRefusedDeliveryIsListedWithItsErrorRetriedAndDeliveredOnce() throws {
+    /// On both backends: the same flow, the same answers.
+    @Test(arguments: TestBackend.allCases) func aRefusedDeliveryIsListedWithItsErrorRetriedAndDeliveredOnce(backend: TestBackend) throws {
         let receiverPort = freePort()
-        let daemon = try DaemonUnderTest(clock: "2026-03-09T13:59:50Z")
+        let daemon = try DaemonUnderTest(clock: "2026-03-09T13:59:50Z", backend: backend)
         let secret = daemon.folder.appendingPathComponent("hook.secret").path
         try "whsec_\(Data((0..<24).map { UInt8($0 * 5 % 256) }).base64EncodedString())\n".write(toFile: secret, atomically: true, encoding: .utf8)
         try daemon.writeConfig(

@@ -1,11 +1,13 @@
 import Foundation
+import ProspectTestSupport
 import Testing
 
 /// The managers' commands end to end over TCP with tokens: who sees whose team, pipelines,
 /// taking stock, reports and the CRM import.
 @Suite(.serialized) struct TeamFlowTests {
-    @Test func managersSeeTheirOwnRepsTransitivelyAndNoOneElses() throws {
-        let daemon = try DaemonUnderTest(clock: "2026-03-11T13:00:00Z")
+    /// On both backends: the same flow, the same answers.
+    @Test(arguments: TestBackend.allCases) func managersSeeTheirOwnRepsTransitivelyAndNoOneElses(backend: TestBackend) throws {
+        let daemon = try DaemonUnderTest(clock: "2026-03-11T13:00:00Z", backend: backend)
         try daemon.start()
         let roster = daemon.folder.appendingPathComponent("roster.csv").path
         try """

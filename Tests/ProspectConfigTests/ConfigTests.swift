@@ -97,7 +97,7 @@ let minimal = """
             errors(text).sorted()
                 == [
                     "test.toml:6: rule.counting_kinds[1]: kind 'emial' is not defined; defined kinds: call",
-                    "test.toml:3: daemon.colour: unknown key 'colour'; expected one of: connections_per_peer, database, listen, metrics_listen, public_url, socket, tls_certificate_file, tls_key_file, token_failure_limit",
+                    "test.toml:3: daemon.colour: unknown key 'colour'; expected one of: connections_per_peer, database, database_password_file, failover_seconds, listen, metrics_listen, public_url, socket, tls_certificate_file, tls_key_file, token_failure_limit",
                     "test.toml:2: daemon.listen: 'localhost' is not an address; expected \"HOST:PORT\" like \"127.0.0.1:8787\"",
                     "test.toml:7: rule.end_of_day: '5:30pm' is not a time; expected \"HH:MM\" on a 24-hour clock, like \"17:30\"",
                     "test.toml:8: rule.timezone: 'Europe/Kopenhagen' is not a known time zone; expected an IANA name like \"Europe/Copenhagen\"",

@@ -146,6 +146,12 @@ import Testing
         )
         Self.check(try Self.encoded(SourceTokenResponse(source: "crm", token: "pds_x")), against: "SourceTokenResponse", schemas, path: "sources")
         Self.check(
+            try Self.encoded(HealthResponse(status: "ok", version: "0.1.0", database: "postgresql", role: .follower)),
+            against: "HealthResponse",
+            schemas,
+            path: "health"
+        )
+        Self.check(
             try Self.encoded(LinksRotateResponse(rotatedAt: Date(timeIntervalSince1970: 0), enabled: true)),
             against: "LinksRotateResponse",
             schemas,

@@ -17,7 +17,12 @@ struct OutboxWorker: Service {
     let logger: Logger
     let doorbell: Doorbell
     let channels: ChannelKit
+    /// This instance's name on the rows it claims.
+    let instance: String
     let batch = 64
+    /// How long a claim lasts unless renewed; the claims of rows under way are renewed every
+    /// third of it. A row whose deliverer died is attempted again once it has passed.
+    static let lease: TimeInterval = 60
 
     /// The attempts under way: row ids by channel.
     final class Lanes: Sendable {
@@ -42,20 +47,28 @@ struct OutboxWorker: Service {
         let lanes = Lanes()
         await cancelWhenGracefulShutdown {
             await withDiscardingTaskGroup { group in
+                var renewed = ContinuousClock.now
                 while !Task.isCancelled {
                     do {
                         let (current, templates) = config.snapshot
                         let limit = current.delivery.concurrency
-                        let rows = try await store.dueOutbox(
+                        let rows = try await store.claimDueOutbox(
                             now: clock.now,
                             limit: batch,
+                            lease: Self.lease,
+                            instance: instance,
                             excluding: lanes.busy,
                             channels: lanes.full(limit: limit)
                         )
                         let notifiers = channels.notifiers(current)
                         let links = rows.isEmpty ? nil : try await LogLinks.current(current, store: store, now: clock.now)
                         var started = 0
-                        for row in rows where lanes.enter(row, limit: limit) {
+                        var unstarted = Set<Int64>()
+                        for row in rows {
+                            guard lanes.enter(row, limit: limit) else {
+                                unstarted.insert(row.id)
+                                continue
+                            }
                             started += 1
                             group.addTask {
                                 await attempt(
@@ -68,9 +81,17 @@ struct OutboxWorker: Service {
                                 doorbell.ring()
                             }
                         }
+                        // Claimed but no room in their lane: free for the next pass, here or elsewhere.
+                        try await store.releaseOutboxClaims(of: instance, ids: unstarted)
                         if started > 0 { continue }
-                        let next = try await store.nextOutboxAttempt(excluding: lanes.busy, channels: lanes.full(limit: limit))
-                        let wait = next.map { max(0, $0.timeIntervalSince(clock.now)) }
+                        let busy = lanes.busy
+                        if !busy.isEmpty, ContinuousClock.now - renewed > Duration.seconds(Self.lease / 3) {
+                            try await store.renewOutboxClaims(ids: busy, instance: instance, until: clock.now.addingTimeInterval(Self.lease))
+                            renewed = .now
+                        }
+                        let next = try await store.nextOutboxAttempt(excluding: busy, channels: lanes.full(limit: limit))
+                        var wait = next.map { max(0, $0.timeIntervalSince(clock.now)) }
+                        if !busy.isEmpty { wait = min(wait ?? Self.lease / 3, Self.lease / 3) }
                         await doorbell.wait(timeout: wait.map { .milliseconds(Int64($0 * 1000) + 10) })
                     } catch {
                         logger.error("outbox pass failed; retrying in 30 seconds", metadata: ["error": "\(error)"])

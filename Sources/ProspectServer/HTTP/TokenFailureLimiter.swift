@@ -25,7 +25,9 @@ final class TokenFailureLimiter: Sendable {
                 // Bounded memory under a spray of addresses: drop the windows that have passed.
                 table = table.filter { now.timeIntervalSince($0.value.since) < window }
             }
-            guard let entry = table[address], now.timeIntervalSince(entry.since) < window, now >= entry.since else {
+            // Parallel requests read the clock before they take the lock, so an instant a little
+            // before the window's start is the same window; a clock set far back starts a new one.
+            guard let entry = table[address], now.timeIntervalSince(entry.since) < window, now.timeIntervalSince(entry.since) > -5 else {
                 table[address] = (now, 1)
                 return nil
             }

@@ -27,7 +27,9 @@ struct LogLinks: Sendable {
     /// mistyped or rotated link.
     func day(rep: String, day text: String, mac given: String) -> LocalDate? {
         guard PersonField.isValidHandle(rep), let day = LocalDate(text), day.description == text,
-            let code = Self.unbase64URL(given), code.count == SHA256.byteCount
+            let code = Self.unbase64URL(given), code.count == SHA256.byteCount,
+            // Only the one spelling the daemon writes: base64's unused last bits may not vary.
+            code.base64URLEncoded == given
         else { return nil }
         return HMAC<SHA256>.isValidAuthenticationCode(code, authenticating: Self.signed(rep: rep, day: day), using: key) ? day : nil
     }

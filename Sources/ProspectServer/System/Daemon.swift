@@ -65,6 +65,10 @@ public struct Daemon {
             throw DaemonError("\(error)")
         }
         let leadership = Leadership(store.isShared ? .follower : .single)
+        // This instance's claims on outbox rows died with its previous process: alone on a
+        // SQLite file every claim is its own; on PostgreSQL those under its name (host and socket).
+        let instance = "\(ProcessInfo.processInfo.hostName):\(config.daemon.socket)"
+        try await store.releaseOutboxClaims(of: store.isShared ? instance : nil)
         // One-tap links are signed with a key made at first start and kept in the database.
         _ = try await store.linkKey(now: clock.now)
         let replan = Doorbell()
@@ -155,9 +159,13 @@ public struct Daemon {
             )
         }
         let scheduler = LadderScheduler(engine: Engine(store: store), config: configBox, clock: clock, logger: logger, replan: replan, outbox: outbox)
-        services.append(LeaderElection(store: store, leadership: leadership, failover: .seconds(config.daemon.failoverSeconds), logger: logger))
+        if store.isShared {
+            services.append(LeaderElection(store: store, leadership: leadership, failover: .seconds(config.daemon.failoverSeconds), logger: logger))
+        }
         services.append(LeaderOnly(scheduler: scheduler, leadership: leadership))
-        services.append(OutboxWorker(store: store, config: configBox, clock: clock, logger: logger, doorbell: outbox, channels: channels))
+        services.append(
+            OutboxWorker(store: store, config: configBox, clock: clock, logger: logger, doorbell: outbox, channels: channels, instance: instance)
+        )
         services.append(ReloadService(box: configBox, path: configPath, notifier: notifier, logger: logger, replan: replan, tls: tls))
         services.append(LifecycleService(notifier: notifier, logger: logger))
         let group = ServiceGroup(

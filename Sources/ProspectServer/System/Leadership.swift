@@ -26,7 +26,7 @@ final class Leadership: Sendable {
 }
 
 /// Competes for leadership on a shared database (``Store/competeForLeadership(failover:retry:changed:)``)
-/// and logs each change; on SQLite there is nothing to compete for.
+/// and logs each change. Only on a shared database: on SQLite there is nothing to compete for.
 struct LeaderElection: Service {
     let store: Store
     let leadership: Leadership
@@ -34,7 +34,6 @@ struct LeaderElection: Service {
     let logger: Logger
 
     func run() async throws {
-        guard store.isShared else { return }
         let leadership = leadership
         let logger = logger
         await cancelWhenGracefulShutdown {
