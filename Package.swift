@@ -143,6 +143,7 @@ let package = Package(
             dependencies: [
                 "ProspectEngine", "ProspectStore", "ProspectConfig", "ProspectCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             path: "Benchmarks/LadderBench",
             swiftSettings: swiftSettings

@@ -3,6 +3,7 @@
 // Each figure is the median of several runs, next to its baseline measured in the same run.
 import Foundation
 import GRDB
+import Logging
 import ProspectConfig
 import ProspectCore
 import ProspectEngine
@@ -180,6 +181,29 @@ func dueStepMode(_ sizes: [Int]) async throws {
             )
         }
     }
+}
+
+/// `--due-step-postgresql N URL PASSWORD_FILE`: one due step for N reps over 100 activities each
+/// on PostgreSQL (the seeded SQLite file copied into the empty database at URL, as migrate-db
+/// does), next to the same step on the SQLite file in the same run.
+if let flag = CommandLine.arguments.firstIndex(of: "--due-step-postgresql"), CommandLine.arguments.count > flag + 3,
+    let reps = Int(CommandLine.arguments[flag + 1])
+{
+    let sqlite = try await makeStore(reps: reps, activities: reps * 100, name: "pg-\(reps)")
+    let onFile = try await oneDueStep(sqlite, runs: reps >= 100_000 ? 3 : 7)
+    let postgres = try await Store.open(
+        database: CommandLine.arguments[flag + 2],
+        passwordFile: CommandLine.arguments[flag + 3],
+        logger: Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() })
+    )
+    _ = try await Store.copy(from: sqlite, to: postgres)
+    let onServer = try await oneDueStep(postgres, runs: reps >= 100_000 ? 3 : 7)
+    await postgres.close()
+    print(
+        "due-step-postgresql \(reps) reps: postgresql median \(String(format: "%.1f", onServer.seconds * 1000)) ms (\(onServer.deliveries) deliveries); "
+            + "sqlite median \(String(format: "%.1f", onFile.seconds * 1000)) ms (\(onFile.deliveries) deliveries)"
+    )
+    exit(0)
 }
 
 if let flag = CommandLine.arguments.firstIndex(of: "--due-step") {

@@ -40,8 +40,11 @@ if [ ! -f "$dir/url" ]; then
     -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; exit 1; }
   port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
   # fsync off: a test cluster is thrown away, and the tests are about semantics, not the disk.
+  # PROSPECT_PG_DURABLE=1 (the benchmarks) keeps PostgreSQL's defaults: every commit on disk.
+  durability="-c fsync=off -c synchronous_commit=off"
+  [ "${PROSPECT_PG_DURABLE:-}" = 1 ] && durability=""
   as_server "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-    -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off -c synchronous_commit=off -c max_connections=300" \
+    -o "-c listen_addresses=127.0.0.1 -p $port -k $dir $durability -c max_connections=300" \
     start >/dev/null 9>&- || { cat "$dir/server.log" >&2; exit 1; }
   echo "postgresql://prospect@127.0.0.1:$port" >"$dir/url"
   # Stops the cluster once the owner is gone.
