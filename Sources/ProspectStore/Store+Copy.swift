@@ -48,6 +48,8 @@ extension Store {
         }
         let expected = try counts(source)
         for (table, key) in copiedTables {
+            // A person's manager may come later in the table: managers are set once everyone is in.
+            var managers: [(id: SQLValue, manager: SQLValue)] = []
             var after: [SQLValue]? = nil
             while true {
                 let keyList = key.joined(separator: ", ")
@@ -59,7 +61,6 @@ extension Store {
                 )
                 guard let first = rows.first else { break }
                 let columns = first.names.sorted { $0.value < $1.value }.map(\.key)
-                // A person's manager may come later: managers are set once everyone is in.
                 let deferred = table == "person" ? columns.firstIndex(of: "manager_id") : nil
                 let perStatement = max(1, 30_000 / columns.count)
                 for start in stride(from: 0, to: rows.count, by: perStatement) {
@@ -76,12 +77,13 @@ extension Store {
                     )
                 }
                 if let deferred, let id = columns.firstIndex(of: "id") {
-                    for row in rows where row.values[deferred] != .null {
-                        try target.execute(sql: "UPDATE person SET manager_id = ? WHERE id = ?", arguments: [row.values[deferred], row.values[id]])
-                    }
+                    managers += rows.filter { $0.values[deferred] != .null }.map { ($0.values[id], $0.values[deferred]) }
                 }
                 let last = rows[rows.count - 1]
                 after = key.map { last.values[last.names[$0]!] }
+            }
+            for (id, manager) in managers {
+                try target.execute(sql: "UPDATE person SET manager_id = ? WHERE id = ?", arguments: [manager, id])
             }
         }
         if target.dialect == .postgresql {

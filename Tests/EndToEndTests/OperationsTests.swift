@@ -210,9 +210,9 @@ import Glibc
 
     /// `/metrics` after a morning of logging and a 14:00 step: the counts are the day's, in
     /// Prometheus' text format, with no handle in any label.
-    @Test func metricsCarryTheDaysCounts() throws {
+    @Test(arguments: TestBackend.allCases) func metricsCarryTheDaysCounts(backend: TestBackend) throws {
         let metricsPort = freePort()
-        let daemon = try DaemonUnderTest(clock: "2026-03-09T13:59:45Z")
+        let daemon = try DaemonUnderTest(clock: "2026-03-09T13:59:45Z", backend: backend)
         try daemon.writeConfig(
             """
             [[ladder]]

@@ -1,11 +1,13 @@
 import Foundation
+import ProspectTestSupport
 import Testing
 
 /// Every refusal of the foundation issue: one line naming the problem and the fix, the contract's
 /// exit code, and nothing written.
 @Suite struct RefusalTests {
-    @Test func badInputIsRefusedWithOneClearLineAndChangesNothing() throws {
-        let daemon = try DaemonUnderTest()
+    /// On both backends: a refusal writes nothing on either.
+    @Test(arguments: TestBackend.allCases) func badInputIsRefusedWithOneClearLineAndChangesNothing(backend: TestBackend) throws {
+        let daemon = try DaemonUnderTest(backend: backend)
         try daemon.start()
         let csv = daemon.folder.appendingPathComponent("roster.csv").path
         try roster().write(toFile: csv, atomically: true, encoding: .utf8)

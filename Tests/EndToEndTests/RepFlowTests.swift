@@ -1,4 +1,5 @@
 import Foundation
+import ProspectTestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -8,14 +9,14 @@ import Glibc
 /// Reps and managers as real Unix users over the socket; the daemon's clock starts on
 /// Wednesday 2026-03-11 13:00Z (09:00 in New York, 18:30 in Kolkata, 14:00 in Copenhagen).
 @Suite(.serialized) struct RepFlowTests {
-    @Test(.enabled(if: getuid() == 0, "creates throwaway Unix users, so it needs root (CI runs as root)"))
-    func repsLogUndoAndReadTheirDayOverTheSocketAsThemselves() throws {
+    @Test(.enabled(if: getuid() == 0, "creates throwaway Unix users, so it needs root (CI runs as root)"), arguments: TestBackend.allCases)
+    func repsLogUndoAndReadTheirDayOverTheSocketAsThemselves(backend: TestBackend) throws {
         let alice = try UnixUser.create("alice")
         let bob = try UnixUser.create("bob")
         let carol = try UnixUser.create("carol")
         let stranger = try UnixUser.create("zed")
         defer { for user in [alice, bob, carol, stranger] { user.delete() } }
-        let daemon = try DaemonUnderTest()
+        let daemon = try DaemonUnderTest(backend: backend)
         try daemon.start()
 
         // Given the roster, imported by root (an admin by uid).
