@@ -114,9 +114,14 @@ final class PostgresBackend: Sendable {
     func open() throws -> PostgresConnection {
         do {
             let connection = try Self.connectFuture(location, password: password, logger: logger).wait()
-            // A transaction left waiting (its instance cut off mid-way) is ended by the server,
-            // with its locks: it can neither commit later nor hold up the other instances.
-            _ = try connection.query("SET idle_in_transaction_session_timeout = '10s'", logger: logger).wait()
+            do {
+                // A transaction left waiting (its instance cut off mid-way) is ended by the server,
+                // with its locks: it can neither commit later nor hold up the other instances.
+                _ = try connection.query("SET idle_in_transaction_session_timeout = '10s'", logger: logger).wait()
+            } catch {
+                Self.close(connection)
+                throw error
+            }
             return connection
         } catch let error as PSQLError {
             throw StoreUnavailable(reason: "the database \(location) cannot be used now: \(Self.connectionFailure(error, location: location))")

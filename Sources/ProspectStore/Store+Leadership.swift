@@ -56,6 +56,11 @@ extension Store {
                     try await Self.answers(connection, within: failover / 3, logger: postgres.logger)
                 }
             } catch {
+                // Stopping is not losing the database: the end of the loop says so.
+                if Task.isCancelled {
+                    if let session { try? await session.close() }
+                    break
+                }
                 if leading {
                     leading = false
                     postgres.fence.withLockedValue { $0 = .lost }
