@@ -83,12 +83,13 @@ struct OutboxWorker: Service {
                         }
                         // Claimed but no room in their lane: free for the next pass, here or elsewhere.
                         try await store.releaseOutboxClaims(of: instance, ids: unstarted)
-                        if started > 0 { continue }
+                        // The attempts under way keep their rows, however long new ones keep coming.
                         let busy = lanes.busy
                         if !busy.isEmpty, ContinuousClock.now - renewed > Duration.seconds(Self.lease / 3) {
                             try await store.renewOutboxClaims(ids: busy, instance: instance, until: clock.now.addingTimeInterval(Self.lease))
                             renewed = .now
                         }
+                        if started > 0 { continue }
                         let next = try await store.nextOutboxAttempt(excluding: busy, channels: lanes.full(limit: limit))
                         var wait = next.map { max(0, $0.timeIntervalSince(clock.now)) }
                         if !busy.isEmpty { wait = min(wait ?? Self.lease / 3, Self.lease / 3) }
