@@ -8,12 +8,12 @@ struct SQLiteConnection: SQLConnection {
     var dialect: SQLDialect { .sqlite }
 
     @discardableResult func execute(sql: String, arguments: SQLArguments) throws -> Int {
-        try db.execute(sql: sql, arguments: Self.arguments(arguments))
+        try statement(sql, arguments).execute(arguments: Self.arguments(arguments))
         return db.changesCount
     }
 
     func fetchAll(sql: String, arguments: SQLArguments) throws -> [SQLRow] {
-        let statement = try db.makeStatement(sql: sql)
+        let statement = try statement(sql, arguments)
         let names = SQLRow.names(statement.columnNames)
         let cursor = try Row.fetchCursor(statement, arguments: Self.arguments(arguments))
         var rows: [SQLRow] = []
@@ -22,6 +22,16 @@ struct SQLiteConnection: SQLConnection {
         }
         return rows
     }
+
+    /// The compiled statement: one of a fixed shape is compiled once per connection and kept
+    /// (compiling costs more than running a one-row insert); one with a long list of values
+    /// (`IN (?, ?, …)`, a `VALUES` table) is compiled each time, so the cache stays small.
+    private func statement(_ sql: String, _ arguments: SQLArguments) throws -> Statement {
+        arguments.values.count <= Self.cachedShapeLimit ? try db.cachedStatement(sql: sql) : try db.makeStatement(sql: sql)
+    }
+
+    /// The most values a kept statement binds.
+    static let cachedShapeLimit = 16
 
     static func arguments(_ arguments: SQLArguments) -> StatementArguments {
         StatementArguments(
