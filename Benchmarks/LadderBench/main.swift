@@ -68,9 +68,14 @@ func makeStore(reps: Int, activities: Int, name: String) async throws -> Store {
         )
         let end = Int64(ActivityTime.parseISO8601("2026-03-09T00:00:00Z")!.timeIntervalSince1970)
         var generator = SystemRandomNumberGenerator()
-        for i in 0..<activities {
-            let at = end - Int64.random(in: 0..<(365 * 86_400), using: &generator)
-            try activity.execute(arguments: [Int64(i % reps + 1), i % 3 == 0 ? "meeting" : "call", at, at, "bench-\(i)"])
+        // Rep by rep, each rep's in time order: the index grows at its end, so 100 million rows seed in minutes.
+        var i = 0
+        for r in 0..<reps {
+            let count = activities / reps + (r < activities % reps ? 1 : 0)
+            for at in (0..<count).map({ _ in end - Int64.random(in: 0..<(365 * 86_400), using: &generator) }).sorted() {
+                try activity.execute(arguments: [Int64(r + 1), i % 3 == 0 ? "meeting" : "call", at, at, "bench-\(i)"])
+                i += 1
+            }
         }
     }
     return store
@@ -88,18 +93,20 @@ func time(_ body: () async throws -> Void) async rethrows -> Double {
     return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
 }
 
-/// Median seconds to decide the 14:00 step for every rep of `store`, outbox cleared between runs.
+/// Median seconds of the 14:00 step for every rep of `store` end to end, as the daemon runs it:
+/// the roster loaded, the due events planned, the days counted, decided and written. The
+/// outbox is cleared between runs.
 func oneDueStep(_ store: Store, runs: Int = 7) async throws -> (seconds: Double, deliveries: Int) {
     let engine = Engine(store: store)
     let now = ActivityTime.parseISO8601("2026-03-09T14:00:00Z")!
-    let roster = try await engine.roster(config: config, now: now)
-    let events = Engine.events(roster: roster, config: config, in: now..<now.addingTimeInterval(1))
     var times: [Double] = []
     var deliveries = 0
     for _ in 0..<runs {
         try await store.forgetLadderState()
         times.append(
             try await time {
+                let roster = try await engine.roster(config: config, now: now)
+                let events = Engine.events(roster: roster, config: config, in: now..<now.addingTimeInterval(1))
                 deliveries = try await engine.process(events, roster: roster, config: config, now: now).deliveries.count
             }
         )
@@ -143,13 +150,15 @@ func allDigests(_ store: Store, runs: Int = 5) async throws -> (seconds: Double,
     }
     return (median(times), deliveries)
 }
-/// `--due-step N...`: for each roster size, one due step over 100 activities per rep next to the
-/// same count run by the sqlite3 shell on the same file; at 10,000 reps also every daily digest.
-func dueStepMode(_ sizes: [Int]) async throws {
-    for reps in sizes {
-        let store = try await makeStore(reps: reps, activities: reps * 100, name: "due-\(reps)")
-        let step = try await oneDueStep(store, runs: reps >= 100_000 ? 3 : 7)
-        let path = folder.appendingPathComponent("due-\(reps).sqlite").path
+/// `--due-step N[xM]...`: for each roster size N (and M activities per rep, 100 unless said), one
+/// due step next to the same count run by the sqlite3 shell on the same file; at 10,000 reps
+/// over 100 activities also every daily digest.
+func dueStepMode(_ sizes: [(reps: Int, perRep: Int)]) async throws {
+    for (reps, perRep) in sizes {
+        let name = "due-\(reps)x\(perRep)"
+        let store = try await makeStore(reps: reps, activities: reps * perRep, name: name)
+        let step = try await oneDueStep(store, runs: reps * perRep >= 10_000_000 ? 3 : 7)
+        let path = folder.appendingPathComponent("\(name).sqlite").path
         let lo = Int64(ActivityTime.parseISO8601("2026-03-09T00:00:00Z")!.timeIntervalSince1970)
         let sql = """
             SELECT person_id, count(*) FROM activity WHERE occurred_at >= \(lo - 86_400) AND occurred_at < \(lo)
@@ -170,10 +179,10 @@ func dueStepMode(_ sizes: [Int]) async throws {
             )
         }
         print(
-            "due-step \(reps) reps: engine median \(String(format: "%.1f", step.seconds * 1000)) ms (\(step.deliveries) deliveries); "
+            "due-step \(reps) reps x \(perRep): engine median \(String(format: "%.1f", step.seconds * 1000)) ms (\(step.deliveries) deliveries); "
                 + "sqlite3 count median \(String(format: "%.1f", median(shell) * 1000)) ms (shell process, wall time)"
         )
-        if reps == 10_000 {
+        if reps == 10_000 && perRep == 100 {
             let digests = try await allDigests(store)
             print(
                 "digests \(reps / 10) managers x 10 reps: median \(String(format: "%.1f", digests.seconds * 1000)) ms; "
@@ -203,32 +212,62 @@ if let flag = CommandLine.arguments.firstIndex(of: "--due-step-postgresql"), Com
         "due-step-postgresql \(reps) reps: postgresql median \(String(format: "%.1f", onServer.seconds * 1000)) ms (\(onServer.deliveries) deliveries); "
             + "sqlite median \(String(format: "%.1f", onFile.seconds * 1000)) ms (\(onFile.deliveries) deliveries)"
     )
+    try? FileManager.default.removeItem(at: folder)  // exit(0) runs no defer
+    exit(0)
+}
+
+// `--profile-step N`: one due step for N reps, 20 times over, for a profiler (perf, callgrind).
+if let flag = CommandLine.arguments.firstIndex(of: "--profile-step"), CommandLine.arguments.count > flag + 1,
+    let reps = Int(CommandLine.arguments[flag + 1])
+{
+    let store = try await makeStore(reps: reps, activities: reps * 100, name: "profile")
+    print("profile-step: seeded")
+    let engine = Engine(store: store)
+    let now = ActivityTime.parseISO8601("2026-03-09T14:00:00Z")!
+    for _ in 0..<20 {
+        try await store.forgetLadderState()
+        var roster: EngineRoster? = nil
+        var events: [DueEvent] = []
+        let load = try await time { roster = try await engine.roster(config: config, now: now) }
+        let plan = await time { events = Engine.events(roster: roster!, config: config, in: now..<now.addingTimeInterval(1)) }
+        let decide = try await time { _ = try await engine.process(events, roster: roster!, config: config, now: now) }
+        print(String(format: "profile-step \(reps) reps: roster %.1f ms, plan %.1f ms, process %.1f ms", load * 1000, plan * 1000, decide * 1000))
+    }
+    try? FileManager.default.removeItem(at: folder)  // exit(0) runs no defer
     exit(0)
 }
 
 if let flag = CommandLine.arguments.firstIndex(of: "--due-step") {
-    try await dueStepMode(CommandLine.arguments[(flag + 1)...].compactMap { Int($0) })
+    try await dueStepMode(
+        CommandLine.arguments[(flag + 1)...].compactMap { argument in
+            let parts = argument.split(separator: "x").compactMap { Int($0) }
+            return parts.isEmpty ? nil : (parts[0], parts.count > 1 ? parts[1] : 100)
+        }
+    )
+    try? FileManager.default.removeItem(at: folder)  // exit(0) runs no defer
     exit(0)
 }
 
-let arguments = CommandLine.arguments
-let reps = arguments.count > 1 ? Int(arguments[1]) ?? 10_000 : 10_000
-print("prospect-bench: building databases (\(reps) reps; 100,000 and 1,000,000 activities)…")
-let small = try await makeStore(reps: reps, activities: 100_000, name: "small")
-let large = try await makeStore(reps: reps, activities: 1_000_000, name: "large")
-let baseline = try await oneDueStep(small)
-let big = try await oneDueStep(large)
-print(
-    "one due step, \(reps) reps,   100,000 activities: median \(String(format: "%.1f", baseline.seconds * 1000)) ms (\(baseline.deliveries) deliveries)"
-)
-print("one due step, \(reps) reps, 1,000,000 activities: median \(String(format: "%.1f", big.seconds * 1000)) ms (\(big.deliveries) deliveries)")
-print("ratio 1M / 100k history: \(String(format: "%.2f", big.seconds / baseline.seconds)) (1.0 = cost follows the reps due, not the history)")
+if !CommandLine.arguments.contains("--simulate") {
+    let arguments = CommandLine.arguments
+    let reps = arguments.count > 1 ? Int(arguments[1]) ?? 10_000 : 10_000
+    print("prospect-bench: building databases (\(reps) reps; 100,000 and 1,000,000 activities)…")
+    let small = try await makeStore(reps: reps, activities: 100_000, name: "small")
+    let large = try await makeStore(reps: reps, activities: 1_000_000, name: "large")
+    let baseline = try await oneDueStep(small)
+    let big = try await oneDueStep(large)
+    print(
+        "one due step, \(reps) reps,   100,000 activities: median \(String(format: "%.1f", baseline.seconds * 1000)) ms (\(baseline.deliveries) deliveries)"
+    )
+    print("one due step, \(reps) reps, 1,000,000 activities: median \(String(format: "%.1f", big.seconds * 1000)) ms (\(big.deliveries) deliveries)")
+    print("ratio 1M / 100k history: \(String(format: "%.2f", big.seconds / baseline.seconds)) (1.0 = cost follows the reps due, not the history)")
 
-let digests = try await allDigests(large)
-print(
-    "daily digests, \(reps / 10) managers x 10 reps, 1,000,000 activities: median \(String(format: "%.1f", digests.seconds * 1000)) ms "
-        + "(\(digests.deliveries) digests); ratio to one due step for the same reps: \(String(format: "%.2f", digests.seconds / big.seconds))"
-)
+    let digests = try await allDigests(large)
+    print(
+        "daily digests, \(reps / 10) managers x 10 reps, 1,000,000 activities: median \(String(format: "%.1f", digests.seconds * 1000)) ms "
+            + "(\(digests.deliveries) digests); ratio to one due step for the same reps: \(String(format: "%.2f", digests.seconds / big.seconds))"
+    )
+}
 
 // simulate: 10 weeks for 1,000 reps, next to 1 week on the same roster.
 let simReps = 1_000
@@ -270,3 +309,7 @@ for _ in 0..<3 {
 print("simulate \(simReps) reps, 1 week:   median \(String(format: "%.2f", median(week))) s (\(weekCount) deliveries)")
 print("simulate \(simReps) reps, 10 weeks: median \(String(format: "%.2f", median(tenWeeks))) s (\(tenCount) deliveries)")
 print("ratio 10 weeks / 1 week: \(String(format: "%.2f", median(tenWeeks) / median(week))) (10.0 = linear in simulated days)")
+print(
+    "simulate \(simReps) reps: 10 weeks median \(String(format: "%.1f", median(tenWeeks) * 1000)) ms; "
+        + "1 week median \(String(format: "%.1f", median(week) * 1000)) ms"
+)

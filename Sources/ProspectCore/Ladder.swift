@@ -127,6 +127,34 @@ public enum Ladder {
         events(in: range, zone: calendar.zone) { events(repID: repID, on: $0, calendar: calendar, rule: rule, ladder: ladder) }
     }
 
+    /// Every event due in `range` for reps who share `zone`: an event's instant depends on the
+    /// zone, the date and the step alone, so they are worked out once for the zone (a due step
+    /// of 100,000 reps in one zone is three instants, not 300,000), and each rep keeps those
+    /// on its own workdays. The same events as ``events(repID:in:calendar:rule:ladder:)`` per rep.
+    public static func events(
+        reps: [(id: Int64, calendar: WorkCalendar)],
+        zone: Zone,
+        in range: Range<Date>,
+        rule: Rule,
+        ladder: [LadderStep]
+    ) -> [DueEvent] {
+        let everyDay = WorkCalendar(zone: zone, workdays: Set(Weekday.allCases))
+        let shared = events(repID: 0, in: range, calendar: everyDay, rule: rule, ladder: ladder)
+        guard !shared.isEmpty else { return [] }
+        var out: [DueEvent] = []
+        out.reserveCapacity(reps.count * shared.count)
+        for rep in reps {
+            var workday: (date: LocalDate, is: Bool)? = nil
+            for var event in shared {
+                if workday?.date != event.date { workday = (event.date, rep.calendar.isWorkday(event.date)) }
+                guard workday?.is == true else { continue }
+                event.repID = rep.id
+                out.append(event)
+            }
+        }
+        return out
+    }
+
     /// The events `forDate` gives for each local date of `zone` that can have one in `range`,
     /// kept when they fall in it, in order. A local date's events can fall up to a day either side
     /// of its UTC date (far zones, late steps).

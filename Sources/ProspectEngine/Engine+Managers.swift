@@ -64,10 +64,9 @@ extension Engine {
     /// of take-stock steps (added by ``request(for:roster:config:now:)``), and the alarms of each
     /// daily digest's reps within the alarm's window.
     static func managerRequest(for events: [DueEvent], roster: EngineRoster, config: Config, into request: inout DecisionRequest) {
-        let managers = Dictionary(uniqueKeysWithValues: roster.managers.map { ($0.id, $0) })
         var repIDs: [Int64] = []
         for event in events {
-            guard case .digest(let kind) = event.action, let manager = managers[event.repID] else { continue }
+            guard case .digest(let kind) = event.action, let manager = roster.manager(event.repID) else { continue }
             repIDs += manager.reps
             if kind == .daily, !config.alarm.channels.isEmpty {
                 let windowStart = event.date.adding(days: -(config.alarm.windowDays - 1))
@@ -114,16 +113,15 @@ extension Engine {
         config: Config,
         into plan: inout Plan
     ) {
-        let managers = Dictionary(uniqueKeysWithValues: roster.managers.map { ($0.id, $0) })
         var histories: [Int64: RepHistory] = [:]
         if events.contains(where: { if case .digest = $0.action { true } else { false } }) {
-            let repIDs = events.flatMap { managers[$0.repID]?.reps ?? [] }
+            let repIDs = events.flatMap { roster.manager($0.repID)?.reps ?? [] }
             histories = Self.histories(repIDs, activities: inputs.activities, snapshots: inputs.snapshots, roster: roster)
         }
         // An alarm decided in this pass counts for the next digest of the same pass.
         var alarmed = inputs.alarmed
         for event in events {
-            guard let manager = managers[event.repID], let person = roster.people[manager.id] else { continue }
+            guard let manager = roster.manager(event.repID), let person = roster.people[manager.id] else { continue }
             switch event.action {
             case .digest(let kind):
                 guard let digest = config.digest,

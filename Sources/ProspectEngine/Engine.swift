@@ -22,10 +22,8 @@ public struct Delivery: Sendable, Hashable, Encodable {
 
     /// One JSON object on one line, fields in the contract's order.
     public var jsonLine: String {
-        func quoted(_ s: String) -> String {
-            String(decoding: (try? JSONEncoder().encode(s)) ?? Data("\"\"".utf8), as: UTF8.self)
-        }
-        let instant = ISO8601DateFormatter().string(from: at)
+        let quoted = JSONText.quoted
+        let instant = JSONText.iso8601(at)
         return "{\"at\":\(quoted(instant)),\"local_date\":\(quoted(localDate.description)),\"type\":\(quoted(type.rawValue)),"
             + "\"step\":\(quoted(step)),\"rep\":\(rep.map(quoted) ?? "null"),\"recipient\":\(quoted(recipient)),"
             + "\"channel\":\(quoted(channel))}"
@@ -107,9 +105,17 @@ public struct Engine: Sendable {
 
     /// Every event due in `range`, across the roster, in order.
     public static func events(roster: EngineRoster, config: Config, in range: Range<Date>) -> [DueEvent] {
-        (roster.reps.flatMap { rep in
-            Ladder.events(repID: rep.id, in: range, calendar: rep.calendar, rule: config.rule, ladder: config.ladder)
-        } + roster.managers.flatMap { managerEvents($0, config: config, in: range) }).sorted()
+        let byZone = Dictionary(grouping: roster.reps, by: \.calendar.zone.identifier)
+        return
+            (byZone.values.flatMap { reps in
+                Ladder.events(
+                    reps: reps.map { ($0.id, $0.calendar) },
+                    zone: reps[0].calendar.zone,
+                    in: range,
+                    rule: config.rule,
+                    ladder: config.ladder
+                )
+            } + roster.managers.flatMap { managerEvents($0, config: config, in: range) }).sorted()
     }
 
     /// Loads the roster as the engine needs it, with time off as far back as a streak or a run
@@ -122,37 +128,57 @@ public struct Engine: Sendable {
     /// The instant the engine has processed up to, if it ever ran on this database.
     public func cursor() async throws -> Date? { try await store.ladderCursor() }
 
-    /// Events decided in one transaction: a due step for 100,000 reps is many short
-    /// transactions, so a rep logging meanwhile waits for one slice, not for the whole step.
-    public static let sliceSize = 2_000
+    /// How long one transaction of a pass should hold the writer: a due step for 100,000 reps
+    /// is many short transactions, so a rep logging meanwhile waits a few milliseconds, not for
+    /// the whole step.
+    public static let sliceBudget: Duration = .milliseconds(5)
+    /// The events of the first transaction of a pass, and the bounds of any.
+    static let firstSlice = 200
+    static let sliceBounds = 20...5_000
 
-    /// Decides `events` (all due at or before `now`) and moves the cursor to `now`: for each slice
-    /// of ``sliceSize`` events, in order, the Store reads the counts the slice needs,
-    /// ``decide(_:inputs:roster:config:now:)`` turns them into a plan, and the Store applies it,
-    /// in one transaction. A step and its outbox rows are always in one slice; the cursor moves
-    /// with the last. A pass cut short (a crash) is repeated from the cursor, and the outbox's
-    /// and the verdicts' unique keys make the repeat add only what is missing.
+    /// Decides `events` (all due at or before `now`) and moves the cursor to `now`: slice by
+    /// slice, in order, the Store reads the counts a slice needs, ``decide(_:inputs:roster:config:now:)``
+    /// turns them into a plan, and the Store applies it, in one transaction. Each slice holds as
+    /// many events as fit ``sliceBudget`` at the pace of the one before. A step and its outbox
+    /// rows are always in one slice; the cursor moves with the last. A pass cut short (a crash)
+    /// is repeated from the cursor, and the outbox's and the verdicts' unique keys make the
+    /// repeat add only what is missing.
     ///
     /// Of reminders more than `lateness` overdue (downtime, suspend), only the latest per rep and day
     /// is sent, and only while that day's end has not passed. Escalations and verdicts are always
     /// decided.
     public func process(_ events: [DueEvent], roster: EngineRoster, config: Config, now: Date) async throws -> Decisions {
         let filtered = Self.catchUpFilter(events, roster: roster, config: config, now: now)
-        let slices = filtered.isEmpty ? [[]] : filtered.chunked(into: Self.sliceSize)
         var applied = Plan()
-        for (number, slice) in slices.enumerated() {
-            let last = number == slices.count - 1
+        var position = 0
+        var size = Self.firstSlice
+        repeat {
+            let slice = Array(filtered[position..<min(position + size, filtered.count)])
+            position += slice.count
+            let last = position >= filtered.count
             let request = Self.request(for: slice, roster: roster, config: config, now: now)
-            let done = try await store.decide(request) { inputs in
+            let started = ContinuousClock.now
+            // Only the last slice waits for the disk; it makes the others durable with it.
+            let done = try await store.decide(request, durable: last) { inputs in
                 var plan = Self.decide(slice, inputs: inputs, roster: roster, config: config, now: now)
                 plan.cursor = last ? now : nil
                 return plan
             }
+            size = Self.nextSlice(after: slice.count, took: ContinuousClock.now - started)
             applied.verdicts += done.verdicts
             applied.outbox += done.outbox
             applied.unaddressed += done.unaddressed
-        }
+        } while position < filtered.count
         return Decisions(applied, roster: roster)
+    }
+
+    /// The events of the next slice: as many as ``sliceBudget`` held at the pace of the last,
+    /// growing at most fourfold at a time.
+    static func nextSlice(after count: Int, took: Duration) -> Int {
+        let seconds = Double(took.components.seconds) + Double(took.components.attoseconds) / 1e18
+        let budget = Double(sliceBudget.components.attoseconds) / 1e18 + Double(sliceBudget.components.seconds)
+        let paced = seconds > 0 ? Int(Double(count) * budget / seconds) : count * 4
+        return min(max(min(paced, count * 4), sliceBounds.lowerBound), sliceBounds.upperBound)
     }
 
     /// What deciding `events` needs read: each rep's day counted, the history of reps with an
@@ -160,18 +186,19 @@ public struct Engine: Sendable {
     static func request(for events: [DueEvent], roster: EngineRoster, config: Config, now: Date) -> DecisionRequest {
         var request = DecisionRequest(now: now, countingKinds: config.rule.countingKinds)
         var afterMisses: Set<Int64> = []
+        // A day's bounds and deadline depend on the zone and the date alone: worked out once.
+        var windows: [String: [LocalDate: (bounds: Range<Date>, deadline: Date)]] = [:]
         for event in events {
             switch event.action {
             case .verdict, .step:
                 guard let rep = roster.rep(event.repID) else { continue }
                 let calendar = rep.calendar
+                let window =
+                    windows[calendar.zone.identifier]?[event.date]
+                    ?? (calendar.bounds(of: event.date), calendar.deadline(of: event.date, rule: config.rule))
+                windows[calendar.zone.identifier, default: [:]][event.date] = window
                 request.days.append(
-                    DayWindow(
-                        personID: rep.id,
-                        date: event.date,
-                        bounds: calendar.bounds(of: event.date),
-                        deadline: calendar.deadline(of: event.date, rule: config.rule)
-                    )
+                    DayWindow(personID: rep.id, date: event.date, bounds: window.bounds, deadline: window.deadline)
                 )
                 if case .step(let i) = event.action, config.ladder[i].afterMisses != nil { afterMisses.insert(rep.id) }
             case .takeStock:

@@ -31,8 +31,10 @@ public struct EngineRoster: Sendable {
     /// Each person's manager, when they have one.
     public var managerOf: [Int64: Int64]
     var index: [Int64: Int]
+    var managerIndex: [Int64: Int] = [:]
 
     public func rep(_ id: Int64) -> Rep? { index[id].map { reps[$0] } }
+    public func manager(_ id: Int64) -> Manager? { managerIndex[id].map { managers[$0] } }
 
     /// The person a step addresses for a rep, or nil when the chain has no one there.
     public func recipient(of audience: LadderStep.Audience, for repID: Int64) -> Int64? {
@@ -80,5 +82,6 @@ extension EngineRoster {
             return Manager(id: id, handle: person.handle, calendar: calendar, reps: directReps[id]!.sorted())
         }
         self.init(reps: reps, managers: managers, people: people, managerOf: managerOf, index: index)
+        managerIndex = Dictionary(uniqueKeysWithValues: managers.enumerated().map { ($0.element.id, $0.offset) })
     }
 }

@@ -20,6 +20,10 @@ enum SQLDialect: Sendable {
     /// Rows a concurrent transaction has locked are passed over (PostgreSQL); SQLite has one writer.
     var skipLocked: String { self == .postgresql ? " FOR UPDATE SKIP LOCKED" : "" }
 
+    /// The ids of a JSON array bound to the next `?` (`[1,2,3]`), as rows for `IN (...)`: a
+    /// statement of one shape for any number of ids.
+    var idList: String { self == .sqlite ? "SELECT value FROM json_each(?)" : "SELECT jsonb_array_elements_text(?::jsonb)::bigint" }
+
     /// Whether `column` holds the text bound to the next `?`.
     func contains(_ column: String) -> String { self == .sqlite ? "instr(\(column), ?) > 0" : "strpos(\(column), ?) > 0" }
 }

@@ -96,6 +96,7 @@ extension Store {
     static func date(_ seconds: Int64) -> Date { Date(timeIntervalSince1970: Double(seconds)) }
 
     /// Records an activity once per `clientID`; a retry returns the first record and `duplicate`.
+    /// Logs that arrive together are committed together, each in a savepoint of its own.
     ///
     /// With `day`, a `missed` verdict of that day turns `met-late` in the same transaction when the
     /// day now has enough counting activities (a late log within the grace).
@@ -109,7 +110,8 @@ extension Store {
         clientID: String,
         day: DayCheck? = nil
     ) async throws -> (activity: Activity, duplicate: Bool) {
-        try await write { db in
+        // Reps logging at once share a commit (``WriteBatch``); each is answered once it is durable.
+        try await batch.write(self) { db in
             let handle = rep.person.handle
             if let first = try db.fetchOne(
                 sql: "SELECT \(ActivityRow.columns) FROM activity WHERE person_id = ? AND client_id = ?",

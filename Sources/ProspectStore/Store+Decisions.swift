@@ -185,13 +185,54 @@ struct OutboxInsertRow {
     }
 }
 
+/// Message ids (`msg_` and a UUIDv7 of RFC 9562: 48 bits of Unix milliseconds, then 74 random
+/// bits) that sort by when they were made, so their unique index grows at its end rather than
+/// at a random page for each of a due step's rows. The random bits come from a generator seeded
+/// once per batch from the system's.
+struct MessageIDs {
+    private var state: UInt64
+
+    init() {
+        var system = SystemRandomNumberGenerator()
+        state = system.next()
+    }
+
+    /// SplitMix64: every seed gives a distinct sequence of 2^64 values.
+    private mutating func random() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    mutating func next(at instant: Date) -> String {
+        let milliseconds = UInt64(max(0, instant.timeIntervalSince1970 * 1000)) & 0xFFFF_FFFF_FFFF
+        let (a, b) = (random(), random())
+        let high = milliseconds << 16 | 0x7000 | (a & 0x0FFF)
+        let low = 0x8000_0000_0000_0000 | (b & 0x3FFF_FFFF_FFFF_FFFF)
+        func hex(_ value: UInt64, _ digits: Int) -> String {
+            let text = String(value, radix: 16)
+            return String(repeating: "0", count: digits - text.count) + text
+        }
+        return "msg_" + hex(high >> 32, 8) + "-" + hex(high >> 16 & 0xFFFF, 4) + "-" + hex(high & 0xFFFF, 4) + "-"
+            + hex(low >> 48, 4) + "-" + hex(low & 0xFFFF_FFFF_FFFF, 12)
+    }
+}
+
 extension Store {
     /// Reads what `request` asks for, lets `decide` (pure) turn it into a plan, and applies the
     /// plan, all in one write transaction. Returns the plan as applied: the verdicts and outbox
     /// entries that were new (a repeated pass adds nothing; the unique keys make it harmless).
-    public func decide(_ request: DecisionRequest, _ decide: @Sendable @escaping (DecisionInputs) throws -> Plan) async throws -> Plan {
+    ///
+    /// `durable: false` for a slice of a pass that is not its last: see ``write(serialized:durable:_:)``.
+    public func decide(
+        _ request: DecisionRequest,
+        durable: Bool = true,
+        _ decide: @Sendable @escaping (DecisionInputs) throws -> Plan
+    ) async throws -> Plan {
         let fence = if case .postgresql(let postgres) = backend { postgres.fence.withLockedValue { $0 } } else { Fence.off }
-        return try await write { db in
+        return try await write(durable: durable) { db in
             // A deposed leader decides nothing: the check is in the transaction that would write.
             try Self.checkFence(db, fence)
             let plan = try decide(try Self.inputs(db, for: request))
@@ -233,8 +274,9 @@ extension Store {
         for verdict in plan.verdicts {
             if try VerdictRow(record: verdict, decidedAt: now).insertIfNew(db) { applied.verdicts.append(verdict) }
         }
+        var messageIDs = MessageIDs()
         for entry in plan.outbox {
-            let row = OutboxInsertRow(entry: entry, messageID: "msg_" + UUID().uuidString.lowercased(), createdAt: now)
+            let row = OutboxInsertRow(entry: entry, messageID: messageIDs.next(at: now), createdAt: now)
             if try row.insertIfNew(db) { applied.outbox.append(entry) }
         }
         if let cursor = plan.cursor {
@@ -249,37 +291,38 @@ extension Store {
         return applied
     }
 
-    /// The counting activities of each day, logged by now and by the day's end: one
-    /// index-backed query per chunk of days, whatever the history's size.
+    /// The counting activities of each day, logged by now and by the day's end. Days that share
+    /// their instants (every rep of a zone on a step's date) are counted together, by one
+    /// statement of a fixed shape (compiled once) that walks the index for just those reps and
+    /// that day, whatever the history's size.
     static func dayCounts(_ db: any SQLConnection, _ days: [DayWindow], kinds: Set<String>, now: Date) throws -> [DayKey: DayCounts] {
+        // The date too: Kiritimati's Tuesday and Honolulu's Monday are the same instants.
+        struct Window: Hashable {
+            var date: LocalDate
+            var bounds: Range<Date>
+            var deadline: Date
+        }
         var out: [DayKey: DayCounts] = [:]
-        let unique = Array(Set(days))
-        guard !unique.isEmpty else { return out }
+        for day in days { out[day.key] = DayCounts(byNow: 0, byDeadline: 0) }
+        guard !kinds.isEmpty else { return out }
         let kindList = kinds.sorted()
-        for chunk in unique.chunked(into: 2000) {
-            var arguments = SQLArguments()
-            var values: [String] = []
-            for (offset, day) in chunk.enumerated() {
-                values.append("(?, ?, ?, ?, ?)")
-                arguments += [offset, day.personID, seconds(day.bounds.lowerBound), seconds(day.bounds.upperBound), seconds(day.deadline)]
-            }
-            let counted =
-                "a.person_id = due.pid AND a.occurred_at >= due.lo AND a.occurred_at < due.hi AND a.deleted_at IS NULL"
-                + " AND a.kind IN (\(questionMarks(count: kindList.count)))"
-            let index = db.dialect.indexedBy("activity_day")
-            let sql = """
-                WITH due(n, pid, lo, hi, dl) AS (VALUES \(values.joined(separator: ", ")))
-                SELECT due.n,
-                    (SELECT count(*) FROM activity a \(index) WHERE \(counted) AND a.logged_at <= ?) AS by_now,
-                    (SELECT count(*) FROM activity a \(index) WHERE \(counted) AND a.logged_at <= due.dl) AS by_deadline
-                FROM due
-                """
-            arguments += SQLArguments(kindList)
-            arguments += [seconds(now)]
-            arguments += SQLArguments(kindList)
-            for row in try db.fetchAll(sql: sql, arguments: arguments) {
-                let day = chunk[row[0] as Int]
-                out[day.key] = DayCounts(byNow: row[1], byDeadline: row[2])
+        let sql = """
+            SELECT a.person_id, sum(CASE WHEN a.logged_at <= ? THEN 1 ELSE 0 END), sum(CASE WHEN a.logged_at <= ? THEN 1 ELSE 0 END)
+            FROM activity a \(db.dialect.indexedBy("activity_day"))
+            WHERE a.person_id IN (\(db.dialect.idList)) AND a.occurred_at >= ? AND a.occurred_at < ? AND a.deleted_at IS NULL
+                AND a.kind IN (\(questionMarks(count: kindList.count)))
+            GROUP BY a.person_id
+            """
+        for (window, members) in Dictionary(grouping: Set(days), by: { Window(date: $0.date, bounds: $0.bounds, deadline: $0.deadline) }) {
+            for chunk in members.map(\.personID).sorted().chunked(into: 5_000) {
+                var arguments: SQLArguments = [
+                    seconds(now), seconds(window.deadline), "[" + chunk.map(String.init).joined(separator: ",") + "]",
+                    seconds(window.bounds.lowerBound), seconds(window.bounds.upperBound),
+                ]
+                arguments += SQLArguments(kindList)
+                for row in try db.fetchAll(sql: sql, arguments: arguments) {
+                    out[DayKey(personID: row[0], date: window.date)] = DayCounts(byNow: row[1], byDeadline: row[2])
+                }
             }
         }
         return out

@@ -241,6 +241,11 @@ extension Store {
             try db.execute(sql: "ALTER TABLE outbox ADD COLUMN claimed_until INTEGER")
             try db.execute(sql: "ALTER TABLE outbox ADD COLUMN claimed_by TEXT")
         }
+        migrator.registerMigration("v10-outbox-lean") { db in
+            // The unique key (person_id, date, step, channel) answers what this index did: one
+            // index fewer to write for each of a due step's outbox rows.
+            try db.execute(sql: "DROP INDEX outbox_step")
+        }
         return migrator
     }
 }

@@ -14,6 +14,8 @@ public struct Store: Sendable {
     let backend: Backend
     /// The file's device and inode when it was opened: a write first checks it is still there.
     var file: (path: String, device: UInt64, inode: UInt64)? = nil
+    /// Logs that arrive while a transaction is under way, committed together in the next.
+    let batch = WriteBatch()
 
     /// Opens (or creates) the database file, in WAL mode, and migrates it.
     public static func open(path: String) throws -> Store {
@@ -139,7 +141,18 @@ public struct Store: Sendable {
     /// Runs a block in one write transaction. Internal, like ``read(_:)``.
     /// `serialized: false` lets a PostgreSQL transaction run beside other writers (one statement
     /// whose rows are locked one by one, like a claim); on SQLite every write is serialized.
-    func write<T: Sendable>(serialized: Bool = true, _ block: @Sendable @escaping (any SQLConnection) throws -> T) async throws -> T {
+    ///
+    /// `durable: false` commits without waiting for the disk (SQLite's `synchronous = NORMAL`,
+    /// PostgreSQL's `synchronous_commit = off`): for a due step's slices but its last. The log is
+    /// written in order, so the next durable commit (the step's last slice, a rep's log, the
+    /// outbox worker's claim before it sends anything) makes it durable too; a power cut before
+    /// then loses only decisions nothing has acted on, and the pass, whose cursor moves with the
+    /// last slice, decides them again.
+    func write<T: Sendable>(
+        serialized: Bool = true,
+        durable: Bool = true,
+        _ block: @Sendable @escaping (any SQLConnection) throws -> T
+    ) async throws -> T {
         if let file {
             var info = stat()
             if stat(file.path, &info) != 0 || UInt64(info.st_dev) != file.device || UInt64(info.st_ino) != file.inode {
@@ -151,11 +164,27 @@ public struct Store: Sendable {
         }
         switch backend {
         case .sqlite(let writer):
-            do { return try await writer.write { db in try block(SQLiteConnection(db: db)) } } catch let error as DatabaseError {
+            do {
+                if durable { return try await writer.write { db in try block(SQLiteConnection(db: db)) } }
+                return try await writer.writeWithoutTransaction { db in
+                    try db.execute(sql: "PRAGMA synchronous = NORMAL")
+                    defer { try? db.execute(sql: "PRAGMA synchronous = FULL") }
+                    var value: T? = nil
+                    try db.inTransaction(.immediate) {
+                        value = try block(SQLiteConnection(db: db))
+                        return .commit
+                    }
+                    return value!
+                }
+            } catch let error as DatabaseError {
                 throw StoreUnavailable(error) ?? error
             }
         case .postgresql(let postgres):
-            return try await postgres.transaction(readOnly: false, serialized: serialized, block)
+            if durable { return try await postgres.transaction(readOnly: false, serialized: serialized, block) }
+            return try await postgres.transaction(readOnly: false, serialized: serialized) { db in
+                try db.execute(sql: "SET LOCAL synchronous_commit = off", arguments: [])
+                return try block(db)
+            }
         }
     }
 

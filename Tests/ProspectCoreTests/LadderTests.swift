@@ -38,6 +38,33 @@ let skipLevel = LadderStep(name: "skip", at: .endOfDay, audience: .managersManag
         #expect(dates == [day("2026-03-09"), day("2026-03-11"), day("2026-03-13")])
     }
 
+    /// The instants worked out once for a zone give each rep what its own calendar gives, over
+    /// a DST week, with holidays, time off and a rep who works weekends.
+    @Test(arguments: ["America/New_York", "Australia/Lord_Howe", "Pacific/Kiritimati", "UTC"])
+    func repsSharingAZoneGetTheEventsTheirOwnCalendarsGive(_ id: String) {
+        let week = utc("2026-03-05T00:00:00Z")..<utc("2026-03-12T00:00:00Z")
+        let calendars = [
+            calendar(id),
+            calendar(id, holidays: [day("2026-03-09")]),
+            calendar(id, away: [TimeOff(from: day("2026-03-06"), to: day("2026-03-10"))]),
+            calendar(id, workdays: everyDay),
+            calendar(id, workdays: []),
+        ]
+        let ladder = [nudge, endOfDay, skipLevel]
+        let shared = Ladder.events(
+            reps: calendars.enumerated().map { (Int64($0.offset + 1), $0.element) },
+            zone: calendars[0].zone,
+            in: week,
+            rule: rule,
+            ladder: ladder
+        )
+        let own = calendars.enumerated().flatMap { rep in
+            Ladder.events(repID: Int64(rep.offset + 1), in: week, calendar: rep.element, rule: rule, ladder: ladder)
+        }
+        #expect(!own.isEmpty)
+        #expect(shared.sorted() == own.sorted())
+    }
+
     @Test func eventsInARangeIncludeLocalDatesOnEitherSideOfTheUTCDate() {
         // Kiritimati is UTC+14: its Tuesday 14:00 is Tuesday 00:00Z; Pago Pago (UTC-11) Monday 17:30 is Tuesday 04:30Z.
         let tuesday = utc("2026-03-10T00:00:00Z")..<utc("2026-03-11T00:00:00Z")

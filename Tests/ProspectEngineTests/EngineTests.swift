@@ -82,7 +82,7 @@ let threeSteps = """
     @Test(arguments: TestBackend.allCases) func aStepForMoreRepsThanASliceIsDecidedOnceInOrderAcrossShortTransactions(
         backend: TestBackend
     ) async throws {
-        let people = (0..<(Engine.sliceSize + 500)).map { rep("r\($0)", "UTC") }
+        let people = (0..<(Engine.firstSlice * 10 + 500)).map { rep("r\($0)", "UTC") }
         let scenario = try await Scenario(
             backend: backend,
             ladder: "[[ladder]]\nname = \"nudge\"\nat = \"14:00\"\nchannels = [\"log\"]",
@@ -99,6 +99,16 @@ let threeSteps = """
         #expect(try await engine.cursor() == now)
         let again = try await engine.process(events, roster: roster, config: scenario.config, now: now)
         #expect(again.deliveries.isEmpty, "a repeated pass adds nothing")
+    }
+
+    /// A slice holds what fits the budget at the last slice's pace, grows at most fourfold,
+    /// and stays within its bounds however fast or slow the last one was.
+    @Test func aSliceIsSizedToItsBudgetAtThePaceOfTheLast() {
+        #expect(Engine.nextSlice(after: 1_000, took: Engine.sliceBudget * 2) == 500)
+        #expect(Engine.nextSlice(after: 1_000, took: Engine.sliceBudget / 2) == 2_000)
+        #expect(Engine.nextSlice(after: 200, took: .zero) == 800)
+        #expect(Engine.nextSlice(after: 1_000, took: .seconds(60)) == Engine.sliceBounds.lowerBound)
+        #expect(Engine.nextSlice(after: 4_000, took: .microseconds(1)) == Engine.sliceBounds.upperBound)
     }
 
     @Test(arguments: TestBackend.allCases) func aNewYorkWeekAcrossTheSpringChangeShiftsEveryDeliveryByAnHour(backend: TestBackend) async throws {

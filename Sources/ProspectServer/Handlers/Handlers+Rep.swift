@@ -36,7 +36,9 @@ extension Handlers {
         else { throw UserError("client_id must be 8-64 letters, digits, '-' or '_'") }
         let zone = config.zone(of: rep.person)
         let occurredAt = try instant ?? ActivityTime.resolve(request.at, zone: zone, now: now)
-        let calendar = try await calendar(for: rep, config, since: zone.localDate(of: occurredAt).adding(days: -1))
+        // Time off is read once, for the check and for the status in the reply.
+        let since = min(zone.localDate(of: occurredAt).adding(days: -1), Self.lookBack(today: zone.localDate(of: now)))
+        let calendar = try await calendar(for: rep, config, since: since)
         try ActivityTime.validate(occurredAt: occurredAt, now: now, calendar: calendar, rule: config.rule)
         let (activity, duplicate) = try await store.logActivity(
             rep: rep,
@@ -49,7 +51,11 @@ extension Handlers {
             day: .afterDeadline(of: zone.localDate(of: occurredAt), calendar: calendar, rule: config.rule, now: now)
         )
         if !duplicate { Record.activityLogged(kind: activity.kind) }
-        return ActivityResponse(activity: activity, duplicate: duplicate, status: try await status(of: rep, config, now: now))
+        return ActivityResponse(
+            activity: activity,
+            duplicate: duplicate,
+            status: try await status(of: rep, config, now: now, calendar: calendar)
+        )
     }
 
     static func checkedNote(_ note: String?) throws -> String? {

@@ -34,11 +34,21 @@ struct Handlers: Sendable {
 
     /// The day judgment over the rep's counting activities of the last `days` days (at least
     /// as far as a streak looks back), from the day they joined.
-    func evaluator(for rep: StoredPerson, _ config: Config, now: Date, days: Int = 0) async throws -> DayEvaluator {
+    /// `calendar`, when the caller has read it already, must hold time off since that day.
+    func evaluator(
+        for rep: StoredPerson,
+        _ config: Config,
+        now: Date,
+        days: Int = 0,
+        calendar known: WorkCalendar? = nil
+    ) async throws
+        -> DayEvaluator
+    {
         let zone = config.zone(of: rep.person)
         let today = zone.localDate(of: now)
-        let since = today.adding(days: -max(days, DayEvaluator.lookBackDays) - 1)
-        let calendar = try await calendar(for: rep, config, since: since)
+        let since = Self.lookBack(today: today, days: days)
+        let calendar: WorkCalendar
+        if let known { calendar = known } else { calendar = try await self.calendar(for: rep, config, since: since) }
         let times = try await store.activityTimes(
             repID: rep.id,
             kinds: config.rule.countingKinds,
@@ -47,8 +57,11 @@ struct Handlers: Sendable {
         return DayEvaluator(calendar: calendar, rule: config.rule, activities: times, firstDay: zone.localDate(of: rep.createdAt))
     }
 
-    func status(of rep: StoredPerson, _ config: Config, now: Date) async throws -> StatusResponse {
-        let evaluator = try await evaluator(for: rep, config, now: now)
+    /// The first day a judgment of the last `days` days (and of a streak) looks at.
+    static func lookBack(today: LocalDate, days: Int = 0) -> LocalDate { today.adding(days: -max(days, DayEvaluator.lookBackDays) - 1) }
+
+    func status(of rep: StoredPerson, _ config: Config, now: Date, calendar: WorkCalendar? = nil) async throws -> StatusResponse {
+        let evaluator = try await evaluator(for: rep, config, now: now, calendar: calendar)
         let today = evaluator.calendar.zone.localDate(of: now)
         return StatusResponse(
             rep: rep.person.handle,

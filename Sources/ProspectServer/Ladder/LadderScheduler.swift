@@ -7,7 +7,7 @@ import ServiceLifecycle
 
 /// Runs the ladder on wall-clock time through ``LadderDriver``: plans the next due instant
 /// across all reps, arms one timer for it, decides what came due (in short transactions of
-/// ``Engine/sliceSize`` events), and wakes the outbox worker.
+/// ``Engine/sliceBudget`` each), and wakes the outbox worker.
 struct LadderScheduler: Service {
     let engine: Engine
     let config: ConfigBox
@@ -76,8 +76,16 @@ struct LadderScheduler: Service {
 
         func decided(_ decisions: Decisions, in duration: Duration) async {
             Record.ladderPass(duration, deliveries: decisions.deliveries.map(\.type), verdicts: decisions.verdicts.count)
+            // One line a pass; a line a verdict (100,000 at a large team's end of day) only at debug.
+            scheduler.logger.info(
+                "ladder pass",
+                metadata: [
+                    "deliveries": "\(decisions.deliveries.count)", "verdicts": "\(decisions.verdicts.count)",
+                    "milliseconds": "\(duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000)",
+                ]
+            )
             for verdict in decisions.verdicts {
-                scheduler.logger.info(
+                scheduler.logger.debug(
                     "verdict",
                     metadata: ["rep": "\(verdict.rep)", "day": "\(verdict.date)", "verdict": "\(verdict.verdict.rawValue)"]
                 )
