@@ -28,7 +28,11 @@ public struct JSONObjectText {
         JSONText.appendQuoted(JSONText.iso8601(value), to: &bytes)
     }
 
-    public var json: String { String(decoding: bytes + [UInt8(ascii: "}")], as: UTF8.self) }
+    public var json: String {
+        var closed = bytes
+        closed.append(UInt8(ascii: "}"))
+        return String(decoding: closed, as: UTF8.self)
+    }
 
     private mutating func field(_ key: String) {
         if bytes.count > 1 { bytes.append(UInt8(ascii: ",")) }
@@ -50,6 +54,12 @@ public enum JSONText {
     static func appendQuoted(_ s: String, to out: inout [UInt8]) {
         out.reserveCapacity(out.count + s.utf8.count + 2)
         out.append(UInt8(ascii: "\""))
+        // Most texts (names, handles, dates) need no escape: copied whole.
+        if !s.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            out.append(contentsOf: s.utf8)
+            out.append(UInt8(ascii: "\""))
+            return
+        }
         for byte in s.utf8 {
             switch byte {
             case UInt8(ascii: "\""), UInt8(ascii: "\\"): out += [UInt8(ascii: "\\"), byte]

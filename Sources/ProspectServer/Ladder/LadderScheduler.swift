@@ -70,6 +70,8 @@ struct LadderScheduler: Service {
             // The timer runs on the system's wall clock; the domain clock may be shifted in tests.
             timer.arm(at: Date().addingTimeInterval(instant.timeIntervalSince(scheduler.clock.now)))
             scheduler.logger.debug("next ladder instant", metadata: ["at": "\(instant)"])
+            // Planned and armed: whatever the start or the pass touched need not stay resident.
+            ResidentMemory.releaseIdlePages()
             await scheduler.replan.wait()
             return Task.isCancelled ? nil : scheduler.clock.now
         }
