@@ -94,11 +94,16 @@ public struct Simulation {
 
         mutating func wait(until instant: Date) async throws -> Date? {
             guard instant <= end else { return nil }
-            // An activity logged at the very instant a step comes due counts for it.
+            // An activity logged at the very instant a step comes due counts for it. Those
+            // logged since the last instant are recorded together, in logging order.
+            var entries: [ActivityEntry] = []
             while next < injections.count, injections[next].loggedAt <= instant {
-                try await simulation.inject(injections[next], number: next, timeOffCache: &timeOffCache, warn: warn)
+                if let entry = try await simulation.entry(injections[next], number: next, timeOffCache: &timeOffCache, warn: warn) {
+                    entries.append(entry)
+                }
                 next += 1
             }
+            _ = try await simulation.store.logActivities(entries)
             return instant
         }
 
@@ -157,16 +162,20 @@ public struct Simulation {
         return all
     }
 
-    func inject(_ item: Prepared, number: Int, timeOffCache: inout [Int64: [TimeOff]], warn: (String) -> Void) async throws {
+    /// The activity to record for an injected line, checked as `prospect log` checks it; nil
+    /// (with a warning) when it would be refused.
+    func entry(_ item: Prepared, number: Int, timeOffCache: inout [Int64: [TimeOff]], warn: (String) -> Void) async throws
+        -> ActivityEntry?
+    {
         let calendar = config.workCalendar(for: item.rep.person, timeOff: try await timeOff(of: item.rep.id, cache: &timeOffCache))
         let zone = calendar.zone
         do {
             try ActivityTime.validate(occurredAt: item.occurredAt, now: item.loggedAt, calendar: calendar, rule: config.rule)
         } catch {
             warn("activity (\(item.activity.rep), \(item.activity.kind), \(item.activity.at)): \(error); skipped")
-            return
+            return nil
         }
-        _ = try await store.logActivity(
+        return ActivityEntry(
             rep: item.rep,
             kind: item.activity.kind,
             note: item.activity.note,

@@ -16,15 +16,38 @@ struct SQLiteConnection: SQLConnection {
             try statement.execute()
             return db.changesCount
         }
-        // With them, the values are bound and stepped straight from `SQLValue`s: going through
-        // GRDB's `StatementArguments` cost a quarter of each outbox row of a due step.
-        try Self.bind(arguments, to: statement)
+        try Self.run(statement, arguments) { _ in }
+        return db.changesCount
+    }
+
+    func fetchAll(sql: String, arguments: SQLArguments) throws -> [SQLRow] {
+        let statement = try statement(sql, arguments)
+        let names = SQLRow.names(statement.columnNames)
+        var rows: [SQLRow] = []
+        try Self.run(statement, arguments) { handle in
+            let columns = sqlite3_column_count(handle)
+            var values: [SQLValue] = []
+            values.reserveCapacity(Int(columns))
+            for column in 0..<columns { values.append(Self.value(handle, column)) }
+            rows.append(SQLRow(names: names, values: values))
+        }
+        return rows
+    }
+
+    /// Binds `arguments` and steps `statement` to its end, calling `row` at each row. Values go
+    /// straight between `SQLValue`s and SQLite: going through GRDB's `StatementArguments` and
+    /// `Row` cost a quarter of each outbox row of a due step, and as much of each row read.
+    static func run(_ statement: Statement, _ arguments: SQLArguments, row: (OpaquePointer) throws -> Void) throws {
+        try bind(arguments, to: statement)
         let handle = statement.sqliteStatement
-        defer { sqlite3_reset(handle) }
+        defer {
+            sqlite3_reset(handle)
+            sqlite3_clear_bindings(handle)
+        }
         while true {
             switch sqlite3_step(handle) {
-            case SQLITE_DONE: return db.changesCount
-            case SQLITE_ROW: continue
+            case SQLITE_DONE: return
+            case SQLITE_ROW: try row(handle)
             default:
                 let connection = sqlite3_db_handle(handle)
                 throw DatabaseError(
@@ -65,15 +88,22 @@ struct SQLiteConnection: SQLConnection {
         }
     }
 
-    func fetchAll(sql: String, arguments: SQLArguments) throws -> [SQLRow] {
-        let statement = try statement(sql, arguments)
-        let names = SQLRow.names(statement.columnNames)
-        let cursor = try Row.fetchCursor(statement, arguments: Self.arguments(arguments))
-        var rows: [SQLRow] = []
-        while let row = try cursor.next() {
-            rows.append(SQLRow(names: names, values: row.databaseValues.map(Self.value)))
+    /// The value of `column` in the current row of `handle`.
+    static func value(_ handle: OpaquePointer, _ column: Int32) -> SQLValue {
+        switch sqlite3_column_type(handle, column) {
+        case SQLITE_INTEGER: return .integer(sqlite3_column_int64(handle, column))
+        case SQLITE_FLOAT: return .real(sqlite3_column_double(handle, column))
+        case SQLITE_TEXT:
+            // The pointer first, then its length (SQLite's order: the length is of what was returned).
+            guard let text = sqlite3_column_text(handle, column) else { return .text("") }
+            let count = Int(sqlite3_column_bytes(handle, column))
+            return .text(String(decoding: UnsafeBufferPointer(start: text, count: count), as: UTF8.self))
+        case SQLITE_BLOB:
+            guard let bytes = sqlite3_column_blob(handle, column) else { return .blob(Data()) }
+            let count = Int(sqlite3_column_bytes(handle, column))
+            return .blob(Data(bytes: bytes, count: count))
+        default: return .null
         }
-        return rows
     }
 
     /// The compiled statement: one of a fixed shape is compiled once per connection and kept
@@ -85,28 +115,4 @@ struct SQLiteConnection: SQLConnection {
 
     /// The most values a kept statement binds.
     static let cachedShapeLimit = 16
-
-    static func arguments(_ arguments: SQLArguments) -> StatementArguments {
-        StatementArguments(
-            arguments.values.map { value -> DatabaseValue in
-                switch value {
-                case .null: .null
-                case .integer(let v): v.databaseValue
-                case .real(let v): v.databaseValue
-                case .text(let v): v.databaseValue
-                case .blob(let v): v.databaseValue
-                }
-            }
-        )
-    }
-
-    static func value(_ value: DatabaseValue) -> SQLValue {
-        switch value.storage {
-        case .null: .null
-        case .int64(let v): .integer(v)
-        case .double(let v): .real(v)
-        case .string(let v): .text(v)
-        case .blob(let v): .blob(v)
-        }
-    }
 }

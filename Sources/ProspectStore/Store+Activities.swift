@@ -110,27 +110,47 @@ extension Store {
         clientID: String,
         day: DayCheck? = nil
     ) async throws -> (activity: Activity, duplicate: Bool) {
+        let entry = ActivityEntry(
+            rep: rep,
+            kind: kind,
+            note: note,
+            value: value,
+            occurredAt: occurredAt,
+            loggedAt: loggedAt,
+            clientID: clientID,
+            day: day
+        )
         // Reps logging at once share a commit (``WriteBatch``); each is answered once it is durable.
-        try await batch.write(self) { db in
-            let handle = rep.person.handle
-            if let first = try db.fetchOne(
-                sql: "SELECT \(ActivityRow.columns) FROM activity WHERE person_id = ? AND client_id = ?",
-                arguments: [rep.id, clientID]
-            ) {
-                return (ActivityRow(row: first).activity(rep: handle), true)
-            }
-            let row = try ActivityRow(
-                personID: rep.id,
-                kind: kind,
-                note: note,
-                value: value,
-                occurredAt: Self.seconds(occurredAt),
-                loggedAt: Self.seconds(loggedAt),
-                clientID: clientID
-            ).inserted(db)
-            if let day { try Self.upgradeLateVerdict(db, repID: rep.id, day: day, now: loggedAt) }
-            return (row.activity(rep: handle), false)
+        return try await batch.write(self) { db in try Self.record(db, entry) }
+    }
+
+    /// Records `entries` in order, in one transaction, by the rules of ``logActivity(rep:kind:note:value:occurredAt:loggedAt:clientID:day:)``:
+    /// `simulate` logs what it injects before each due instant this way.
+    public func logActivities(_ entries: [ActivityEntry]) async throws -> [(activity: Activity, duplicate: Bool)] {
+        guard !entries.isEmpty else { return [] }
+        return try await write { db in try entries.map { try Self.record(db, $0) } }
+    }
+
+    /// One activity recorded once per client id, and a `missed` verdict revisited after a late log.
+    static func record(_ db: any SQLConnection, _ entry: ActivityEntry) throws -> (activity: Activity, duplicate: Bool) {
+        let handle = entry.rep.person.handle
+        if let first = try db.fetchOne(
+            sql: "SELECT \(ActivityRow.columns) FROM activity WHERE person_id = ? AND client_id = ?",
+            arguments: [entry.rep.id, entry.clientID]
+        ) {
+            return (ActivityRow(row: first).activity(rep: handle), true)
         }
+        let row = try ActivityRow(
+            personID: entry.rep.id,
+            kind: entry.kind,
+            note: entry.note,
+            value: entry.value,
+            occurredAt: seconds(entry.occurredAt),
+            loggedAt: seconds(entry.loggedAt),
+            clientID: entry.clientID
+        ).inserted(db)
+        if let day = entry.day { try upgradeLateVerdict(db, repID: entry.rep.id, day: day, now: entry.loggedAt) }
+        return (row.activity(rep: handle), false)
     }
 
     /// Soft-deletes the rep's most recently logged live activity, with an audit entry.
@@ -211,6 +231,39 @@ extension Store {
                 detail: "\(span.from)..\(span.to)"
             )
         }
+    }
+}
+
+/// One activity to record, as ``Store/logActivity(rep:kind:note:value:occurredAt:loggedAt:clientID:day:)`` takes it.
+public struct ActivityEntry: Sendable {
+    public var rep: StoredPerson
+    public var kind: String
+    public var note: String?
+    public var value: Double?
+    public var occurredAt: Date
+    public var loggedAt: Date
+    public var clientID: String
+    /// The day to re-judge after a late log (``DayCheck/afterDeadline(of:calendar:rule:now:)``).
+    public var day: DayCheck?
+
+    public init(
+        rep: StoredPerson,
+        kind: String,
+        note: String?,
+        value: Double?,
+        occurredAt: Date,
+        loggedAt: Date,
+        clientID: String,
+        day: DayCheck? = nil
+    ) {
+        self.rep = rep
+        self.kind = kind
+        self.note = note
+        self.value = value
+        self.occurredAt = occurredAt
+        self.loggedAt = loggedAt
+        self.clientID = clientID
+        self.day = day
     }
 }
 
