@@ -164,7 +164,12 @@ public struct Simulation {
 
     /// The activity to record for an injected line, checked as `prospect log` checks it; nil
     /// (with a warning) when it would be refused.
-    func entry(_ item: Prepared, number: Int, timeOffCache: inout [Int64: [TimeOff]], warn: (String) -> Void) async throws
+    func entry(
+        _ item: Prepared,
+        number: Int,
+        timeOffCache: inout [Int64: [TimeOff]],
+        warn: (String) -> Void
+    ) async throws
         -> ActivityEntry?
     {
         let calendar = config.workCalendar(for: item.rep.person, timeOff: try await timeOff(of: item.rep.id, cache: &timeOffCache))
