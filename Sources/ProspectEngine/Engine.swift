@@ -101,7 +101,15 @@ public struct Engine: Sendable {
     /// A reminder processed later than this after its due time is "caught up", not on time.
     public static let lateness: TimeInterval = 5 * 60
 
-    public init(store: Store) { self.store = store }
+    /// How long the daemon rests between two slices of a pass, as a share of the slice just
+    /// decided: on two cores, a rep's log then finds a core free, not just the writer. Nil for
+    /// `simulate` and benchmarks of the engine alone.
+    public var rest: Double? = nil
+
+    public init(store: Store, rest: Double? = nil) {
+        self.store = store
+        self.rest = rest
+    }
 
     /// Every event due in `range`, across the roster, in order.
     public static func events(roster: EngineRoster, config: Config, in range: Range<Date>) -> [DueEvent] {
@@ -164,7 +172,9 @@ public struct Engine: Sendable {
                 plan.cursor = last ? now : nil
                 return plan
             }
-            size = Self.nextSlice(after: slice.count, took: ContinuousClock.now - started)
+            let took = ContinuousClock.now - started
+            size = Self.nextSlice(after: slice.count, took: took)
+            if let rest, !last { try await Task.sleep(for: took * rest) }
             applied.verdicts += done.verdicts
             applied.outbox += done.outbox
             applied.unaddressed += done.unaddressed
