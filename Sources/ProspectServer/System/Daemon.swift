@@ -158,7 +158,14 @@ public struct Daemon {
                 )
             )
         }
-        let scheduler = LadderScheduler(engine: Engine(store: store, rest: 0.5), config: configBox, clock: clock, logger: logger, replan: replan, outbox: outbox)
+        let scheduler = LadderScheduler(
+            engine: Engine(store: store, rest: 0.5),
+            config: configBox,
+            clock: clock,
+            logger: logger,
+            replan: replan,
+            outbox: outbox
+        )
         if store.isShared {
             services.append(LeaderElection(store: store, leadership: leadership, failover: .seconds(config.daemon.failoverSeconds), logger: logger))
         }
