@@ -7,9 +7,10 @@ import NIOConcurrencyHelpers
 /// its write, or with the error that stopped that transaction, so nothing is acknowledged before
 /// it is durable. The first write goes at once: batching adds no wait to a lone writer.
 final class WriteBatch: Sendable {
-    /// One write waiting for its transaction.
+    /// Answers one caller once its transaction's fate is known: nil, committed; or the error.
     typealias Answer = @Sendable ((any Error)?) -> Void
 
+    /// One write waiting for its transaction.
     private struct Job: Sendable {
         /// Runs the write in its savepoint; returns how to answer its caller once the
         /// transaction's fate is known (nil: committed), and the savepoint's own failure, which
