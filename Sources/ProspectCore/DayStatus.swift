@@ -48,6 +48,17 @@ public struct ActivityTimes: Sendable, Hashable {
     }
 }
 
+/// The counting activities of one day, as logged by now and by its deadline.
+public struct DayCounts: Sendable, Hashable {
+    public var byNow: Int
+    public var byDeadline: Int
+
+    public init(byNow: Int, byDeadline: Int) {
+        self.byNow = byNow
+        self.byDeadline = byDeadline
+    }
+}
+
 /// A rep's standing on one local date.
 public struct DayStatus: Codable, Sendable, Hashable {
     public var date: LocalDate
@@ -88,15 +99,35 @@ public struct DayEvaluator: Sendable {
     /// it was back-dated before that), or a simulation's `--from`. Days before it have no verdict: `off`,
     /// or `met` when an action was logged; they end a streak and a run of misses. Nil: every day.
     public var firstDay: LocalDate?
-    /// Counting, non-deleted activities of the rep.
-    private var byDate: [LocalDate: [ActivityTimes]]
+    /// What the judgment counts from.
+    private var source: Source
+
+    private enum Source: Sendable {
+        /// Counting, non-deleted activities of the rep, by the date they occurred.
+        case times([LocalDate: [ActivityTimes]])
+        /// Each day's counts as taken at one instant, for the dates from `from` on; a date missing
+        /// from the table had none. Days before `from` are not known.
+        case counts([LocalDate: DayCounts], from: LocalDate)
+    }
 
     public init(calendar: WorkCalendar, rule: Rule, activities: [ActivityTimes], firstDay: LocalDate? = nil) {
         self.calendar = calendar
         self.rule = rule
-        self.byDate = Dictionary(grouping: activities) { calendar.zone.localDate(of: $0.occurredAt) }
+        let byDate = Dictionary(grouping: activities) { calendar.zone.localDate(of: $0.occurredAt) }
+        self.source = .times(byDate)
         let earliest = byDate.keys.min()
         self.firstDay = firstDay.map { first in earliest.map { Swift.min($0, first) } ?? first }
+    }
+
+    /// A judgment from each day's counts, taken at the `now` it will be asked about, for the dates
+    /// from `from` on: what a rep's status needs, without reading every activity back. Such a
+    /// judgment answers for those dates only; ``streakWalk(asOf:now:)`` says when a streak runs
+    /// back past them. `firstDay` is the first day on record, earlier activities included.
+    public init(calendar: WorkCalendar, rule: Rule, counts: [LocalDate: DayCounts], from: LocalDate, firstDay: LocalDate?) {
+        self.calendar = calendar
+        self.rule = rule
+        self.source = .counts(counts, from: from)
+        self.firstDay = firstDay
     }
 
     /// The verdict of a workday whose deadline has passed, from its counting activities logged
@@ -106,9 +137,34 @@ public struct DayEvaluator: Sendable {
         countByDeadline >= minimum ? .met : countByNow >= minimum ? .metLate : .missed
     }
 
-    /// Activities for `date` logged by `instant`.
+    /// Activities for `date` logged by `instant`. A judgment from counts knows two instants of a
+    /// day: its deadline, and the instant the counts were taken (any later one answers as that).
     public func count(on date: LocalDate, loggedBy instant: Date) -> Int {
-        byDate[date, default: []].reduce(0) { $0 + ($1.loggedAt <= instant ? 1 : 0) }
+        switch source {
+        case .times(let byDate):
+            return byDate[date, default: []].reduce(0) { $0 + ($1.loggedAt <= instant ? 1 : 0) }
+        case .counts(let counts, _):
+            let day = counts[date] ?? DayCounts(byNow: 0, byDeadline: 0)
+            return instant <= calendar.deadline(of: date, rule: rule) ? day.byDeadline : day.byNow
+        }
+    }
+
+    /// The day's activities logged by `now`, and by its deadline (or `now`, if sooner).
+    private func counts(on date: LocalDate, deadline: Date, now: Date) -> DayCounts {
+        switch source {
+        case .times(let byDate):
+            let times = byDate[date, default: []]
+            let cut = Swift.min(deadline, now)
+            return DayCounts(byNow: times.count { $0.loggedAt <= now }, byDeadline: times.count { $0.loggedAt <= cut })
+        case .counts(let counts, _):
+            return counts[date] ?? DayCounts(byNow: 0, byDeadline: 0)
+        }
+    }
+
+    /// Whether the judgment knows nothing of `date` (a judgment from counts, before their first date).
+    private func isUnknown(_ date: LocalDate) -> Bool {
+        if case .counts(_, let from) = source { return date < from }
+        return false
     }
 
     /// Whether `date` lies before the first day on record.
@@ -117,7 +173,8 @@ public struct DayEvaluator: Sendable {
     /// The state of `date` as seen at `now`.
     public func status(of date: LocalDate, now: Date) -> DayStatus {
         let deadline = calendar.deadline(of: date, rule: rule)
-        let count = count(on: date, loggedBy: now)
+        let counts = counts(on: date, deadline: deadline, now: now)
+        let count = counts.byNow
         let met = count >= rule.minimumActions
         var workday = calendar.isWorkday(date)
         let state: DayState
@@ -129,7 +186,7 @@ public struct DayEvaluator: Sendable {
         } else if now < deadline {
             state = met ? .met : .pending
         } else {
-            state = DayState(Self.verdict(countByDeadline: self.count(on: date, loggedBy: deadline), countByNow: count, minimum: rule.minimumActions))
+            state = DayState(Self.verdict(countByDeadline: counts.byDeadline, countByNow: count, minimum: rule.minimumActions))
         }
         return DayStatus(
             date: date,
@@ -146,19 +203,26 @@ public struct DayEvaluator: Sendable {
     /// skipping non-workdays. A missed day's streak is 0; a day still open (or off) counts the
     /// streak up to the workday before it; days before the record end it.
     public func streak(asOf date: LocalDate, now: Date) -> Int {
-        if isBeforeRecord(date) { return 0 }
+        streakWalk(asOf: date, now: now).streak
+    }
+
+    /// ``streak(asOf:now:)``, and whether the walk back ran into a day this judgment does not
+    /// know (one from counts, taken for too few days): then the streak may be longer.
+    public func streakWalk(asOf date: LocalDate, now: Date) -> (streak: Int, unknownReached: Bool) {
+        if isBeforeRecord(date) { return (0, false) }
         let state = status(of: date, now: now).state
-        if state == .missed { return 0 }
+        if state == .missed { return (0, false) }
         var streak = state == .met || state == .metLate ? 1 : 0
         var day = calendar.previousWorkday(before: date)
         let reach = date.adding(days: -Self.lookBackDays)
         while let d = day, d >= reach, !isBeforeRecord(d) {
+            if isUnknown(d) { return (streak, true) }
             let past = status(of: d, now: now).state
             guard past == .met || past == .metLate else { break }
             streak += 1
             day = calendar.previousWorkday(before: d)
         }
-        return streak
+        return (streak, false)
     }
 
     /// Today's streak, in the rep's zone.

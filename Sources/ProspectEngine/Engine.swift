@@ -185,9 +185,7 @@ public struct Engine: Sendable {
     /// The events of the next slice: as many as ``sliceBudget`` held at the pace of the last,
     /// growing at most fourfold at a time.
     static func nextSlice(after count: Int, took: Duration) -> Int {
-        let seconds = Double(took.components.seconds) + Double(took.components.attoseconds) / 1e18
-        let budget = Double(sliceBudget.components.attoseconds) / 1e18 + Double(sliceBudget.components.seconds)
-        let paced = seconds > 0 ? Int(Double(count) * budget / seconds) : count * 4
+        let paced = took > .zero ? Int(Double(count) * (sliceBudget / took)) : count * 4
         return min(max(min(paced, count * 4), sliceBounds.lowerBound), sliceBounds.upperBound)
     }
 

@@ -24,6 +24,14 @@ enum SQLDialect: Sendable {
     /// statement of one shape for any number of ids.
     var idList: String { self == .sqlite ? "SELECT value FROM json_each(?)" : "SELECT jsonb_array_elements_text(?::jsonb)::bigint" }
 
+    /// The `[start, end, cut]` triples of a JSON array bound to the next `?`, as rows `(k, s, e, c)`:
+    /// `k` is the triple's place in the array, from 0.
+    var spans: String {
+        self == .sqlite
+            ? "SELECT key AS k, json_extract(value, '$[0]') AS s, json_extract(value, '$[1]') AS e, json_extract(value, '$[2]') AS c FROM json_each(?)"
+            : "SELECT t.k - 1 AS k, (t.v->>0)::bigint AS s, (t.v->>1)::bigint AS e, (t.v->>2)::bigint AS c FROM jsonb_array_elements(?::jsonb) WITH ORDINALITY AS t(v, k)"
+    }
+
     /// Whether `column` holds the text bound to the next `?`.
     func contains(_ column: String) -> String { self == .sqlite ? "instr(\(column), ?) > 0" : "strpos(\(column), ?) > 0" }
 }

@@ -95,36 +95,17 @@ extension Store {
     static func seconds(_ date: Date) -> Int64 { Int64(date.timeIntervalSince1970.rounded(.down)) }
     static func date(_ seconds: Int64) -> Date { Date(timeIntervalSince1970: Double(seconds)) }
 
-    /// Records an activity once per `clientID`; a retry returns the first record and `duplicate`.
+    /// Records an activity once per client id; a retry returns the first record and `duplicate`.
     /// Logs that arrive together are committed together, each in a savepoint of its own.
     ///
-    /// With `day`, a `missed` verdict of that day turns `met-late` in the same transaction when the
+    /// With `entry.day`, a `missed` verdict of that day turns `met-late` in the same transaction when the
     /// day now has enough counting activities (a late log within the grace).
-    public func logActivity(
-        rep: StoredPerson,
-        kind: String,
-        note: String?,
-        value: Double?,
-        occurredAt: Date,
-        loggedAt: Date,
-        clientID: String,
-        day: DayCheck? = nil
-    ) async throws -> (activity: Activity, duplicate: Bool) {
-        let entry = ActivityEntry(
-            rep: rep,
-            kind: kind,
-            note: note,
-            value: value,
-            occurredAt: occurredAt,
-            loggedAt: loggedAt,
-            clientID: clientID,
-            day: day
-        )
+    public func logActivity(_ entry: ActivityEntry) async throws -> (activity: Activity, duplicate: Bool) {
         // Reps logging at once share a commit (``WriteBatch``); each is answered once it is durable.
-        return try await batch.write(self) { db in try Self.record(db, entry) }
+        try await batch.write(self) { db in try Self.record(db, entry) }
     }
 
-    /// Records `entries` in order, in one transaction, by the rules of ``logActivity(rep:kind:note:value:occurredAt:loggedAt:clientID:day:)``:
+    /// Records `entries` in order, in one transaction, by the rules of ``logActivity(_:)``:
     /// `simulate` logs what it injects before each due instant this way.
     public func logActivities(_ entries: [ActivityEntry]) async throws -> [(activity: Activity, duplicate: Bool)] {
         guard !entries.isEmpty else { return [] }
@@ -191,6 +172,69 @@ extension Store {
         }
     }
 
+    /// The rep's live activities of `kinds` on `today` and on each of `past` (windows of one rep),
+    /// counted in the database: logged by `now`, and by the day's deadline (for past days, or
+    /// `now` if sooner). A rep's status takes these instead of reading every activity back.
+    /// Today, the day a busy rep keeps adding to, is counted by the engine's statement, which
+    /// checks each row with bound values only; past days, whose rows no longer grow, in one
+    /// statement over all of them. Days with none are left out. In the same read: when the
+    /// earliest such activity in `earliestIn` occurred, if any.
+    public func dayCounts(
+        repID: Int64,
+        today: DayWindow,
+        past: [DayWindow],
+        kinds: Set<String>,
+        now: Date,
+        earliestIn: Range<Date>
+    ) async throws -> (counts: [LocalDate: DayCounts], earliest: Date?) {
+        guard !kinds.isEmpty else { return ([:], nil) }
+        let spans = past.map {
+            "[\(Self.seconds($0.bounds.lowerBound)),\(Self.seconds($0.bounds.upperBound)),\(Self.seconds(min($0.deadline, now)))]"
+        }
+        return try await read { db in
+            let earliest = try Self.earliestActivity(db, repID: repID, kinds: kinds, in: earliestIn)
+            var out: [LocalDate: DayCounts] = [:]
+            if let counts = try Self.dayCounts(db, [today], kinds: kinds, now: now)[today.key], counts.byNow > 0 {
+                out[today.date] = counts
+            }
+            guard !past.isEmpty else { return (out, earliest) }
+            var arguments: SQLArguments = [Self.seconds(now), "[" + spans.joined(separator: ",") + "]", repID]
+            arguments += SQLArguments(kinds.sorted())
+            for row in try db.fetchAll(
+                sql: """
+                    SELECT w.k, sum(CASE WHEN a.logged_at <= ? THEN 1 ELSE 0 END), sum(CASE WHEN a.logged_at <= w.c THEN 1 ELSE 0 END)
+                    FROM (\(db.dialect.spans)) w JOIN activity a \(db.dialect.indexedBy("activity_day"))
+                        ON a.person_id = ? AND a.occurred_at >= w.s AND a.occurred_at < w.e
+                    WHERE a.deleted_at IS NULL AND a.kind IN (\(questionMarks(count: kinds.count)))
+                    GROUP BY w.k
+                    """,
+                arguments: arguments
+            ) {
+                let k: Int = row[0]
+                guard past.indices.contains(k) else { continue }
+                out[past[k].date] = DayCounts(byNow: row[1], byDeadline: row[2])
+            }
+            return (out, earliest)
+        }
+    }
+
+    /// When the rep's earliest live activity of `kinds` in `range` occurred, if any.
+    static func earliestActivity(_ db: any SQLConnection, repID: Int64, kinds: Set<String>, in range: Range<Date>) throws -> Date? {
+        guard !range.isEmpty else { return nil }
+        var arguments: SQLArguments = [repID, Self.seconds(range.lowerBound), Self.seconds(range.upperBound)]
+        arguments += SQLArguments(kinds.sorted())
+        let first = try db.fetchOne(
+            Int64.self,
+            sql: """
+                SELECT min(occurred_at) FROM activity \(db.dialect.indexedBy("activity_day"))
+                WHERE person_id = ? AND occurred_at >= ? AND occurred_at < ? AND deleted_at IS NULL
+                  AND kind IN (\(questionMarks(count: kinds.count)))
+                """,
+            arguments: arguments
+        )
+        return first.map(Self.date)
+    }
+
     /// The rep's live activities that occurred in `range`, newest first.
     public func activities(rep: StoredPerson, in range: Range<Date>) async throws -> [Activity] {
         try await read { db in
@@ -234,7 +278,7 @@ extension Store {
     }
 }
 
-/// One activity to record, as ``Store/logActivity(rep:kind:note:value:occurredAt:loggedAt:clientID:day:)`` takes it.
+/// One activity to record, as ``Store/logActivity(_:)`` and ``Store/logActivities(_:)`` take it.
 public struct ActivityEntry: Sendable {
     public var rep: StoredPerson
     public var kind: String

@@ -30,17 +30,6 @@ public struct DayKey: Sendable, Hashable {
     }
 }
 
-/// The counting activities of one day, as logged by now and by its deadline.
-public struct DayCounts: Sendable, Hashable {
-    public var byNow: Int
-    public var byDeadline: Int
-
-    public init(byNow: Int, byDeadline: Int) {
-        self.byNow = byNow
-        self.byDeadline = byDeadline
-    }
-}
-
 /// Whether a manager took stock on `date` by `instant`.
 public struct AcknowledgementQuery: Sendable, Hashable {
     public var personID: Int64

@@ -113,6 +113,39 @@ func logged(_ occurred: String, _ logged: String? = nil) -> ActivityTimes {
         #expect(broken.streak(now: utc("2026-03-11T12:00:00Z")) == 0)
     }
 
+    @Test func aJudgmentFromCountsSaysWhatOneFromActivitiesSays() {
+        // Kolkata: met Wed, late on Fri (counted by now, not by the deadline), Tue, today Wed open.
+        let cal = calendar("Asia/Kolkata")
+        let now = utc("2026-03-11T06:00:00Z")
+        let activities = [
+            logged("2026-03-04T09:00:00Z"), logged("2026-03-05T09:00:00Z"),
+            logged("2026-03-06T12:00:00Z", "2026-03-09T05:00:00Z"), logged("2026-03-09T09:00:00Z"), logged("2026-03-10T09:00:00Z"),
+        ]
+        let times = DayEvaluator(calendar: cal, rule: rule, activities: activities, firstDay: day("2026-01-01"))
+        func counts(from: LocalDate) -> DayEvaluator {
+            var table: [LocalDate: DayCounts] = [:]
+            for date in (0...from.days(to: day("2026-03-11"))).map({ from.adding(days: $0) }) {
+                let deadline = cal.deadline(of: date, rule: rule)
+                let own = activities.filter { cal.zone.localDate(of: $0.occurredAt) == date }
+                table[date] = DayCounts(byNow: own.count { $0.loggedAt <= now }, byDeadline: own.count { $0.loggedAt <= min(deadline, now) })
+            }
+            return DayEvaluator(calendar: cal, rule: rule, counts: table, from: from, firstDay: day("2026-01-01"))
+        }
+        let all = counts(from: day("2026-03-01"))
+        for offset in 0...10 {
+            let date = day("2026-03-01").adding(days: offset)
+            #expect(all.status(of: date, now: now) == times.status(of: date, now: now), "\(date)")
+        }
+        #expect(all.streakWalk(asOf: day("2026-03-11"), now: now) == (5, false))
+        #expect(times.streak(now: now) == 5)
+        #expect(all.count(on: day("2026-03-06"), loggedBy: cal.deadline(of: day("2026-03-06"), rule: rule)) == 0)
+        #expect(all.count(on: day("2026-03-06"), loggedBy: now) == 1)
+        // Counted from Monday only: the walk reaches Friday, which these counts do not know.
+        #expect(counts(from: day("2026-03-09")).streakWalk(asOf: day("2026-03-11"), now: now) == (2, true))
+        // A missed day inside the counts ends the walk without needing earlier days.
+        #expect(counts(from: day("2026-03-09")).streakWalk(asOf: day("2026-03-12"), now: utc("2026-03-12T13:00:00Z")) == (0, false))
+    }
+
     @Test func aMinimumAboveOneNeedsThatMany() {
         var strict = rule
         strict.minimumActions = 2

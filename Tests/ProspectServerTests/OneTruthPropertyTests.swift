@@ -87,25 +87,29 @@ import Testing
         }
         let calendar = config.workCalendar(for: ann.person, timeOff: [])
         var n = 0
-        for offset in -4...45 where random.chance(0.65) {
+        // Every fourth seed a diligent rep, on time every day: a streak longer than a status first counts.
+        let diligent = seed % 4 == 1
+        for offset in -4...45 where diligent || random.chance(0.65) {
             let day = start.adding(days: offset)
-            for _ in 0..<random.int(1...2) {
+            for _ in 0..<(diligent ? 2 : random.int(1...2)) {
                 let occurred = zone.instant(day, LocalTime(hour: random.int(6...20), minute: random.int(0...59))!)
                 // On time, late within the grace, or much later (a CRM import of old work).
                 let deadline = calendar.deadline(of: day, rule: config.rule)
                 let logged: Date =
-                    random.chance(0.7)
+                    diligent || random.chance(0.7)
                     ? occurred
                     : random.chance(0.6) ? deadline.addingTimeInterval(Double(random.int(60...40_000))) : occurred.addingTimeInterval(9 * 86_400)
                 n += 1
                 _ = try await store.logActivity(
-                    rep: ann,
-                    kind: random.chance(0.85) ? "call" : "won",
-                    note: nil,
-                    value: nil,
-                    occurredAt: occurred,
-                    loggedAt: max(logged, occurred),
-                    clientID: "property-\(seed)-\(n)"
+                    ActivityEntry(
+                        rep: ann,
+                        kind: diligent || random.chance(0.85) ? "call" : "won",
+                        note: nil,
+                        value: nil,
+                        occurredAt: occurred,
+                        loggedAt: max(logged, occurred),
+                        clientID: "property-\(seed)-\(n)"
+                    )
                 )
             }
         }
@@ -128,6 +132,7 @@ import Testing
         let historyStates = Dictionary(uniqueKeysWithValues: history.days.map { ($0.date, $0.state) })
         let today = zone.localDate(of: now)
         #expect(history.streak == status.streak, "seed \(seed)")
+        if diligent { #expect(status.streak > Handlers.recentDays / 2, "seed \(seed): a diligent rep's streak") }
         #expect(historyStates[today] == status.state, "seed \(seed)")
 
         // The team on several days, each compared cell by cell with history.

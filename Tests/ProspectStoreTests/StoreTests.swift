@@ -72,22 +72,26 @@ func rows(_ people: [Person]) -> [RosterCSV.Row] {
         try await withStore(backend) { store in
             let alice = try await addAndFetch(store, person("alice"))
             let first = try await store.logActivity(
-                rep: alice,
-                kind: "call",
-                note: "Acme",
-                value: nil,
-                occurredAt: now,
-                loggedAt: now,
-                clientID: "client-0001"
+                ActivityEntry(
+                    rep: alice,
+                    kind: "call",
+                    note: "Acme",
+                    value: nil,
+                    occurredAt: now,
+                    loggedAt: now,
+                    clientID: "client-0001"
+                )
             )
             let second = try await store.logActivity(
-                rep: alice,
-                kind: "call",
-                note: "Acme",
-                value: nil,
-                occurredAt: now,
-                loggedAt: now,
-                clientID: "client-0001"
+                ActivityEntry(
+                    rep: alice,
+                    kind: "call",
+                    note: "Acme",
+                    value: nil,
+                    occurredAt: now,
+                    loggedAt: now,
+                    clientID: "client-0001"
+                )
             )
             #expect(!first.duplicate && second.duplicate && first.activity == second.activity)
             let count = try await store.read { db in try db.fetchOne(Int.self, sql: "SELECT count(*) FROM activity") }
@@ -98,15 +102,19 @@ func rows(_ people: [Person]) -> [RosterCSV.Row] {
     @Test(arguments: TestBackend.allCases) func undoSoftDeletesTheLastLoggedAndAuditsIt(backend: TestBackend) async throws {
         try await withStore(backend) { store in
             let alice = try await addAndFetch(store, person("alice"))
-            _ = try await store.logActivity(rep: alice, kind: "call", note: nil, value: nil, occurredAt: now, loggedAt: now, clientID: "aaaaaaaa1")
             _ = try await store.logActivity(
-                rep: alice,
-                kind: "email",
-                note: nil,
-                value: nil,
-                occurredAt: now.addingTimeInterval(-3600),
-                loggedAt: now.addingTimeInterval(60),
-                clientID: "aaaaaaaa2"
+                ActivityEntry(rep: alice, kind: "call", note: nil, value: nil, occurredAt: now, loggedAt: now, clientID: "aaaaaaaa1")
+            )
+            _ = try await store.logActivity(
+                ActivityEntry(
+                    rep: alice,
+                    kind: "email",
+                    note: nil,
+                    value: nil,
+                    occurredAt: now.addingTimeInterval(-3600),
+                    loggedAt: now.addingTimeInterval(60),
+                    clientID: "aaaaaaaa2"
+                )
             )
             let undone = try await store.undoLast(rep: alice, actor: "alice", now: now.addingTimeInterval(120))
             #expect(undone?.kind == "email")
@@ -293,13 +301,15 @@ extension Optional where Wrapped == Data {
         let ann = try #require(try await source.person(handle: "ann"))
         for i in 0..<2500 {
             _ = try await source.logActivity(
-                rep: ann,
-                kind: "call",
-                note: i == 0 ? "first" : nil,
-                value: nil,
-                occurredAt: now.addingTimeInterval(Double(-i)),
-                loggedAt: now,
-                clientID: "copy-\(i)"
+                ActivityEntry(
+                    rep: ann,
+                    kind: "call",
+                    note: i == 0 ? "first" : nil,
+                    value: nil,
+                    occurredAt: now.addingTimeInterval(Double(-i)),
+                    loggedAt: now,
+                    clientID: "copy-\(i)"
+                )
             )
         }
         let target = try await TestDatabase.store(.postgresql)
@@ -310,13 +320,15 @@ extension Optional where Wrapped == Data {
         await #expect(throws: StoreOpenError.self) { _ = try await Store.copy(from: source, to: target) }
         // New rows get ids after the copied ones.
         let added = try await target.logActivity(
-            rep: try #require(try await target.person(handle: "ann")),
-            kind: "email",
-            note: nil,
-            value: nil,
-            occurredAt: now,
-            loggedAt: now,
-            clientID: "after-copy"
+            ActivityEntry(
+                rep: try #require(try await target.person(handle: "ann")),
+                kind: "email",
+                note: nil,
+                value: nil,
+                occurredAt: now,
+                loggedAt: now,
+                clientID: "after-copy"
+            )
         )
         #expect(added.activity.id > 2500)
         let back = try Store.inMemory()

@@ -27,13 +27,15 @@ import Testing
                         let client = i % 10 == 5 ? "client-\(String(format: "%04d", i - 1))" : "client-\(String(format: "%04d", i))"
                         do {
                             let logged = try await store.logActivity(
-                                rep: rep,
-                                kind: "call",
-                                note: "n\(i)",
-                                value: nil,
-                                occurredAt: now,
-                                loggedAt: now,
-                                clientID: client
+                                ActivityEntry(
+                                    rep: rep,
+                                    kind: "call",
+                                    note: "n\(i)",
+                                    value: nil,
+                                    occurredAt: now,
+                                    loggedAt: now,
+                                    clientID: client
+                                )
                             )
                             return (i, logged.duplicate)
                         } catch {

@@ -41,14 +41,16 @@ extension Handlers {
         let calendar = try await calendar(for: rep, config, since: since)
         try ActivityTime.validate(occurredAt: occurredAt, now: now, calendar: calendar, rule: config.rule)
         let (activity, duplicate) = try await store.logActivity(
-            rep: rep,
-            kind: request.kind,
-            note: note,
-            value: request.value,
-            occurredAt: occurredAt,
-            loggedAt: now,
-            clientID: request.clientID,
-            day: .afterDeadline(of: zone.localDate(of: occurredAt), calendar: calendar, rule: config.rule, now: now)
+            ActivityEntry(
+                rep: rep,
+                kind: request.kind,
+                note: note,
+                value: request.value,
+                occurredAt: occurredAt,
+                loggedAt: now,
+                clientID: request.clientID,
+                day: .afterDeadline(of: zone.localDate(of: occurredAt), calendar: calendar, rule: config.rule, now: now)
+            )
         )
         if !duplicate { Record.activityLogged(kind: activity.kind) }
         return ActivityResponse(

@@ -60,16 +60,52 @@ struct Handlers: Sendable {
     /// The first day a judgment of the last `days` days (and of a streak) looks at.
     static func lookBack(today: LocalDate, days: Int = 0) -> LocalDate { today.adding(days: -max(days, DayEvaluator.lookBackDays) - 1) }
 
-    func status(of rep: StoredPerson, _ config: Config, now: Date, calendar: WorkCalendar? = nil) async throws -> StatusResponse {
-        let evaluator = try await evaluator(for: rep, config, now: now, calendar: calendar)
-        let today = evaluator.calendar.zone.localDate(of: now)
-        return StatusResponse(
-            rep: rep.person.handle,
-            status: evaluator.status(of: today, now: now),
-            streak: evaluator.streak(now: now),
-            timezone: evaluator.calendar.zone.identifier,
-            now: now
-        )
+    /// How many calendar days back a status counts first; a streak that runs past them is
+    /// counted again as far back as ``DayEvaluator/lookBackDays``.
+    static let recentDays = 21
+
+    /// The rep's status now: today's state and the streak, from each workday's counts taken in
+    /// the database, never from the activities themselves (a rep logging all day does not
+    /// make each log slower). `calendar`, when the caller has read it, must hold time off
+    /// since ``lookBack(today:days:)``.
+    func status(of rep: StoredPerson, _ config: Config, now: Date, calendar known: WorkCalendar? = nil) async throws -> StatusResponse {
+        let zone = config.zone(of: rep.person)
+        let today = zone.localDate(of: now)
+        let since = Self.lookBack(today: today)
+        let calendar: WorkCalendar
+        if let known { calendar = known } else { calendar = try await self.calendar(for: rep, config, since: since) }
+        let joined = zone.localDate(of: rep.createdAt)
+        var from = max(since, today.adding(days: -Self.recentDays))
+        while true {
+            // Today, and the workdays a streak walks back over.
+            let window = { (date: LocalDate) in
+                DayWindow(personID: rep.id, date: date, bounds: calendar.bounds(of: date), deadline: calendar.deadline(of: date, rule: config.rule))
+            }
+            let past = (1...max(1, from.days(to: today))).map { today.adding(days: -$0) }.filter { $0 >= from && calendar.isWorkday($0) }
+            // Days before the rep joined are on record only from an activity back-dated into them.
+            let (counts, earliest) = try await store.dayCounts(
+                repID: rep.id,
+                today: window(today),
+                past: past.map(window),
+                kinds: config.rule.countingKinds,
+                now: now,
+                earliestIn: zone.startOfDay(since)..<zone.startOfDay(joined)
+            )
+            let firstDay = min(joined, earliest.map(zone.localDate(of:)) ?? joined)
+            let evaluator = DayEvaluator(calendar: calendar, rule: config.rule, counts: counts, from: from, firstDay: firstDay)
+            let walk = evaluator.streakWalk(asOf: today, now: now)
+            if walk.unknownReached, from > since {
+                from = since
+                continue
+            }
+            return StatusResponse(
+                rep: rep.person.handle,
+                status: evaluator.status(of: today, now: now),
+                streak: walk.streak,
+                timezone: zone.identifier,
+                now: now
+            )
+        }
     }
 
     // MARK: Access

@@ -15,14 +15,24 @@ enum ResidentMemory {
     /// Unmaps this program's code pages (never written, so nothing is lost).
     static func releaseIdlePages() {
         #if os(Linux)
+        for range in codeMappings {
+            _ = madvise(UnsafeMutableRawPointer(bitPattern: range.lowerBound), Int(range.upperBound - range.lowerBound), MADV_DONTNEED)
+        }
+        #endif
+    }
+
+    /// The program's code mappings, read from `/proc/self/maps` once: they do not move.
+    private static let codeMappings: [Range<UInt>] = {
+        #if os(Linux)
         guard let program = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"),
             let maps = fopen("/proc/self/maps", "r")
-        else { return }
+        else { return [] }
         defer { fclose(maps) }
         // Read line by line: a /proc file says it is empty to whoever asks its size first.
         var buffer: UnsafeMutablePointer<CChar>? = nil
         var capacity = 0
         defer { free(buffer) }
+        var found: [Range<UInt>] = []
         while getline(&buffer, &capacity, maps) > 0, let buffer {
             let line = String(cString: buffer).trimmingCharacters(in: .newlines)
             // 55d0c8e00000-55d0cc0d4000 r-xp 00000000 fe:00 5327076   /usr/bin/prospectd
@@ -32,8 +42,11 @@ enum ResidentMemory {
             guard bounds.count == 2, let start = UInt(bounds[0], radix: 16), let end = UInt(bounds[1], radix: 16), end > start else {
                 continue
             }
-            _ = madvise(UnsafeMutableRawPointer(bitPattern: start), Int(end - start), MADV_DONTNEED)
+            found.append(start..<end)
         }
+        return found
+        #else
+        return []
         #endif
-    }
+    }()
 }
