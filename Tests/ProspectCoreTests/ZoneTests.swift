@@ -47,6 +47,28 @@ func zone(_ id: String) -> Zone { Zone(identifier: id)! }
 }
 
 @Suite struct ZoneTests {
+    /// The offset table says what Foundation says, at random instants from 1970 to 2100 and at
+    /// a second either side of every change.
+    @Test(arguments: ["America/New_York", "Australia/Lord_Howe", "Pacific/Kiritimati", "Pacific/Apia", "Asia/Kolkata", "Europe/Moscow", "UTC"])
+    func offsetsAgreeWithFoundation(_ name: String) throws {
+        let zone = try #require(Zone(identifier: name))
+        var state: UInt64 = 42
+        var instants: [Int64] = (0..<5_000).map { _ in
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int64(state >> 33) % OffsetTable.years.upperBound
+        }
+        var t = Date(timeIntervalSince1970: 0)
+        while let next = zone.timeZone.nextDaylightSavingTimeTransition(after: t), next.timeIntervalSince1970 < 4_102_444_800 {
+            let s = Int64(next.timeIntervalSince1970)
+            instants += [s - 1, s, s + 1]
+            t = next
+        }
+        instants += [-86_400, OffsetTable.years.upperBound + 3_600]
+        for s in instants {
+            #expect(zone.offset(s) == Int64(zone.timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(s)))), "\(name) at \(s)")
+        }
+    }
+
     /// Wall times on the DST days of the contract's table, with the instant each must mean.
     @Test(arguments: [
         // America/New_York springs forward 2026-03-08 02:00 -> 03:00: 02:30 is in the gap, so the first instant after it.
