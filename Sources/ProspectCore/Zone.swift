@@ -11,7 +11,7 @@ public struct Zone: Sendable, Hashable {
     public let timeZone: TimeZone
     /// The name as configured (Foundation on Linux reports `UTC` as `GMT`).
     public let identifier: String
-    /// The zone's offsets over the years anyone plans in, shared by every `Zone` of the name.
+    /// The zone's offsets, shared by every `Zone` of the name.
     private let offsets: OffsetTable
 
     /// Resolves an IANA zone name (`Europe/Copenhagen`); nil when unknown.
@@ -37,7 +37,7 @@ public struct Zone: Sendable, Hashable {
 
     /// The UTC offset in force at `seconds` since 1970.
     func offset(_ seconds: Int64) -> Int64 {
-        offsets.offset(at: seconds) ?? Int64(timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(seconds))))
+        offsets.offset(at: seconds)
     }
 
     /// Wall-clock seconds since 1970-01-01T00:00 local.
@@ -87,18 +87,27 @@ public struct Zone: Sendable, Hashable {
     }
 }
 
-/// A zone's UTC offsets from 1970 to 2100 and the instants they change, read from Foundation
-/// once per zone (about 260 changes for a zone with DST; Foundation reports every change, not
-/// only DST's: Kiritimati's jump over a day in 1994 is one). An offset is then a binary search
-/// instead of a call into Foundation's time-zone code; instants outside the years fall back.
+/// A zone's UTC offsets and the instants they change, read from Foundation a stretch of about
+/// four years at a time, when an instant in it is first asked about (a few calls: a zone with
+/// DST changes twice a year). Foundation reports every change, not only DST's: Kiritimati's
+/// jump over a day in 1994 is one. An offset is then a lookup instead of a call into
+/// Foundation's time-zone code, and a process that asks about a handful of instants (the
+/// CLI) reads no more than it needs. One table per zone name, shared by every `Zone`.
 final class OffsetTable: Sendable {
-    /// 1970-01-01 and 2100-01-01.
-    static let years: Range<Int64> = 0..<4_102_444_800
+    /// A stretch is 2^`shift` seconds long.
+    static let shift: Int64 = 27
+    static let stretch: Int64 = 1 << shift
     private static let tables = Mutex<[String: OffsetTable]>([:])
 
-    /// Instants at which `offsets` at the same position come in force, ascending; the first is `years`' start.
-    private let starts: [Int64]
-    private let offsets: [Int64]
+    private struct Stretch: Sendable {
+        /// Instants at which the offset at the same position comes in force, ascending; the
+        /// first is the stretch's start.
+        var starts: [Int64]
+        var offsets: [Int64]
+    }
+
+    private let timeZone: TimeZone
+    private let stretches = Mutex<[Int64: Stretch]>([:])
 
     static func of(_ timeZone: TimeZone) -> OffsetTable {
         tables.withLock { tables in
@@ -109,31 +118,36 @@ final class OffsetTable: Sendable {
         }
     }
 
-    private init(_ timeZone: TimeZone) {
-        var instant = Date(timeIntervalSince1970: Double(Self.years.lowerBound))
-        var starts = [Self.years.lowerBound]
-        var offsets = [Int64(timeZone.secondsFromGMT(for: instant))]
-        while let next = timeZone.nextDaylightSavingTimeTransition(after: instant), next.timeIntervalSince1970 < Double(Self.years.upperBound),
-            next > instant, starts.count < 10_000
-        {
-            starts.append(Int64(next.timeIntervalSince1970.rounded(.down)))
-            offsets.append(Int64(timeZone.secondsFromGMT(for: next)))
-            instant = next
-        }
-        self.starts = starts
-        self.offsets = offsets
-    }
+    private init(_ timeZone: TimeZone) { self.timeZone = timeZone }
 
-    /// The offset in force at `seconds` since 1970; nil outside ``years``.
-    func offset(at seconds: Int64) -> Int64? {
-        guard Self.years.contains(seconds) else { return nil }
+    /// The offset in force at `seconds` since 1970.
+    func offset(at seconds: Int64) -> Int64 {
+        let key = seconds >> Self.shift  // rounds down, before 1970 too
+        let stretch = stretches.withLock { known in
+            if let stretch = known[key] { return stretch }
+            let stretch = read(from: key * Self.stretch)
+            known[key] = stretch
+            return stretch
+        }
         // The last start at or before `seconds`.
         var low = 0
-        var high = starts.count - 1
+        var high = stretch.starts.count - 1
         while low < high {
             let middle = (low + high + 1) / 2
-            if starts[middle] <= seconds { low = middle } else { high = middle - 1 }
+            if stretch.starts[middle] <= seconds { low = middle } else { high = middle - 1 }
         }
-        return offsets[low]
+        return stretch.offsets[low]
+    }
+
+    private func read(from start: Int64) -> Stretch {
+        var instant = Date(timeIntervalSince1970: Double(start))
+        var stretch = Stretch(starts: [start], offsets: [Int64(timeZone.secondsFromGMT(for: instant))])
+        let end = Double(start + Self.stretch)
+        while let next = timeZone.nextDaylightSavingTimeTransition(after: instant), next.timeIntervalSince1970 < end, next > instant {
+            stretch.starts.append(Int64(next.timeIntervalSince1970.rounded(.down)))
+            stretch.offsets.append(Int64(timeZone.secondsFromGMT(for: next)))
+            instant = next
+        }
+        return stretch
     }
 }

@@ -47,15 +47,15 @@ func zone(_ id: String) -> Zone { Zone(identifier: id)! }
 }
 
 @Suite struct ZoneTests {
-    /// The offset table says what Foundation says, at random instants from 1970 to 2100 and at
-    /// a second either side of every change.
+    /// The offset table says what Foundation says, at random instants from 1970 to 2100, at a
+    /// second either side of every change, and either side of the table's stretches.
     @Test(arguments: ["America/New_York", "Australia/Lord_Howe", "Pacific/Kiritimati", "Pacific/Apia", "Asia/Kolkata", "Europe/Moscow", "UTC"])
     func offsetsAgreeWithFoundation(_ name: String) throws {
         let zone = try #require(Zone(identifier: name))
         var state: UInt64 = 42
         var instants: [Int64] = (0..<5_000).map { _ in
             state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            return Int64(state >> 33) % OffsetTable.years.upperBound
+            return Int64(state >> 33) % 4_102_444_800
         }
         var t = Date(timeIntervalSince1970: 0)
         while let next = zone.timeZone.nextDaylightSavingTimeTransition(after: t), next.timeIntervalSince1970 < 4_102_444_800 {
@@ -63,7 +63,8 @@ func zone(_ id: String) -> Zone { Zone(identifier: id)! }
             instants += [s - 1, s, s + 1]
             t = next
         }
-        instants += [-86_400, OffsetTable.years.upperBound + 3_600]
+        instants += [-86_400, -OffsetTable.stretch - 1, 4_102_444_800 + 3_600]
+        instants += (-3...3).flatMap { k in [k * OffsetTable.stretch - 1, k * OffsetTable.stretch] }
         for s in instants {
             #expect(zone.offset(s) == Int64(zone.timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(s)))), "\(name) at \(s)")
         }
