@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import Logging
 import NIOEmbedded
+import ProspectAPI
 import ProspectConfig
 import ProspectCore
 import ProspectStore
@@ -151,6 +152,52 @@ import Testing
                 #expect(line.state == status.state, "seed \(seed)")
             }
         }
+        try await client.shutdown()
+    }
+
+    /// A rep on the roster for longer than a streak looks back (400 days): their status, and
+    /// a late log's reply, count as anyone's, and agree with their history.
+    @Test func aRepOfLongStandingHasAStatus() async throws {
+        let config = try ConfigLoader.parse(
+            """
+            [rule]
+            counting_kinds = ["call"]
+            timezone = "UTC"
+            [kinds.call]
+            label = "Cold call"
+            """,
+            source: "long.toml"
+        )
+        let store = try await TestDatabase.store(.sqlite)
+        let joined = Zone.utc.instant(LocalDate("2025-01-06")!, LocalTime(hour: 9, minute: 0)!)
+        _ = try await store.addPerson(Person(handle: "ann", name: "Ann", email: "ann@example.com", timezone: "UTC"), actor: "test", now: joined)
+        let ann = try #require(try await store.person(handle: "ann"))
+        let today = LocalDate("2026-06-10")!  // a Wednesday
+        for back in 1...30 {
+            let occurred = Zone.utc.instant(today.adding(days: -back), LocalTime(hour: 10, minute: 0)!)
+            _ = try await store.logActivity(
+                ActivityEntry(rep: ann, kind: "call", note: nil, value: nil, occurredAt: occurred, loggedAt: occurred, clientID: "long-\(back)")
+            )
+        }
+        let now = Zone.utc.instant(today, LocalTime(hour: 11, minute: 0)!)
+        let client = HTTPClient(eventLoopGroupProvider: .singleton)
+        let handlers = Handlers(
+            store: store,
+            config: ConfigBox(config),
+            clock: FixedClock(now: now),
+            logger: Logger(label: "test"),
+            replan: Doorbell(),
+            channels: ChannelKit(client: client, logger: Logger(label: "test"), environment: [:])
+        )
+        var context = AppContext(source: ApplicationRequestContextSource(channel: EmbeddedChannel(), logger: Logger(label: "test")))
+        context.identity = Identity(person: nil, admin: true, actor: "test")
+        let status = try await handlers.status(of: ann, config, now: now)
+        let history = try await handlers.history(rep: "ann", days: 60, context)
+        #expect(status.state == .pending)
+        #expect(status.streak == 22, "the 22 workdays of the last 30 days")
+        #expect(history.streak == status.streak)
+        let reply = try await handlers.log(LogRequest(kind: "call", note: nil, at: nil, value: nil, clientID: "long-today"), as: ann)
+        #expect(reply.status.state == .met && reply.status.streak == 23)
         try await client.shutdown()
     }
 }

@@ -82,14 +82,16 @@ struct Handlers: Sendable {
                 DayWindow(personID: rep.id, date: date, bounds: calendar.bounds(of: date), deadline: calendar.deadline(of: date, rule: config.rule))
             }
             let past = (1...max(1, from.days(to: today))).map { today.adding(days: -$0) }.filter { $0 >= from && calendar.isWorkday($0) }
-            // Days before the rep joined are on record only from an activity back-dated into them.
+            // Days before the rep joined are on record only from an activity back-dated into them
+            // (none to look for when they joined before the look-back began).
+            let lookBackStart = zone.startOfDay(since)
             let (counts, earliest) = try await store.dayCounts(
                 repID: rep.id,
                 today: window(today),
                 past: past.map(window),
                 kinds: config.rule.countingKinds,
                 now: now,
-                earliestIn: zone.startOfDay(since)..<zone.startOfDay(joined)
+                earliestIn: lookBackStart..<max(lookBackStart, zone.startOfDay(joined))
             )
             let firstDay = min(joined, earliest.map(zone.localDate(of:)) ?? joined)
             let evaluator = DayEvaluator(calendar: calendar, rule: config.rule, counts: counts, from: from, firstDay: firstDay)
