@@ -32,6 +32,22 @@ import Testing
 
     struct FixedClock: WallClock { var now: Date }
 
+    /// The daemon's handlers on `store` at `now`, and an admin's request context; shut the client down after.
+    static func handlers(_ store: Store, _ config: Config, now: Date) -> (Handlers, HTTPClient, AppContext) {
+        let client = HTTPClient(eventLoopGroupProvider: .singleton)
+        let handlers = Handlers(
+            store: store,
+            config: ConfigBox(config),
+            clock: FixedClock(now: now),
+            logger: Logger(label: "test"),
+            replan: Doorbell(),
+            channels: ChannelKit(client: client, logger: Logger(label: "test"), environment: [:])
+        )
+        var context = AppContext(source: ApplicationRequestContextSource(channel: EmbeddedChannel(), logger: Logger(label: "test")))
+        context.identity = Identity(person: nil, admin: true, actor: "test")
+        return (handlers, client, context)
+    }
+
     static let zones = ["UTC", "America/New_York", "Asia/Kolkata", "Australia/Lord_Howe", "Pacific/Kiritimati"]
 
     /// Every seed on SQLite; every third on PostgreSQL too, with the same data, so the two agree.
@@ -116,17 +132,7 @@ import Testing
         }
         let now = zone.instant(start.adding(days: random.int(20...44)), LocalTime(hour: random.int(0...23), minute: random.int(0...59))!)
 
-        let client = HTTPClient(eventLoopGroupProvider: .singleton)
-        let handlers = Handlers(
-            store: store,
-            config: ConfigBox(config),
-            clock: FixedClock(now: now),
-            logger: Logger(label: "test"),
-            replan: Doorbell(),
-            channels: ChannelKit(client: client, logger: Logger(label: "test"), environment: [:])
-        )
-        var context = AppContext(source: ApplicationRequestContextSource(channel: EmbeddedChannel(), logger: Logger(label: "test")))
-        context.identity = Identity(person: nil, admin: true, actor: "test")
+        let (handlers, client, context) = Self.handlers(store, config, now: now)
 
         let status = try await handlers.status(of: ann, config, now: now)
         let history = try await handlers.history(rep: "ann", days: 60, context)
@@ -180,17 +186,7 @@ import Testing
             )
         }
         let now = Zone.utc.instant(today, LocalTime(hour: 11, minute: 0)!)
-        let client = HTTPClient(eventLoopGroupProvider: .singleton)
-        let handlers = Handlers(
-            store: store,
-            config: ConfigBox(config),
-            clock: FixedClock(now: now),
-            logger: Logger(label: "test"),
-            replan: Doorbell(),
-            channels: ChannelKit(client: client, logger: Logger(label: "test"), environment: [:])
-        )
-        var context = AppContext(source: ApplicationRequestContextSource(channel: EmbeddedChannel(), logger: Logger(label: "test")))
-        context.identity = Identity(person: nil, admin: true, actor: "test")
+        let (handlers, client, context) = Self.handlers(store, config, now: now)
         let status = try await handlers.status(of: ann, config, now: now)
         let history = try await handlers.history(rep: "ann", days: 60, context)
         #expect(status.state == .pending)
