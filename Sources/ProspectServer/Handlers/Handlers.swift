@@ -75,23 +75,24 @@ struct Handlers: Sendable {
         let calendar: WorkCalendar
         if let known { calendar = known } else { calendar = try await self.calendar(for: rep, config, since: since) }
         let joined = zone.localDate(of: rep.createdAt)
+        // Today, and the workdays a streak walks back over.
+        let window = { (date: LocalDate) in
+            DayWindow(personID: rep.id, date: date, bounds: calendar.bounds(of: date), deadline: calendar.deadline(of: date, rule: config.rule))
+        }
+        // Days before the rep joined are on record only from an activity back-dated into them
+        // (none to look for when they joined before the look-back began).
+        let lookBackStart = zone.startOfDay(since)
+        let beforeJoining = lookBackStart..<max(lookBackStart, zone.startOfDay(joined))
         var from = max(since, today.adding(days: -Self.recentDays))
         while true {
-            // Today, and the workdays a streak walks back over.
-            let window = { (date: LocalDate) in
-                DayWindow(personID: rep.id, date: date, bounds: calendar.bounds(of: date), deadline: calendar.deadline(of: date, rule: config.rule))
-            }
             let past = (1...max(1, from.days(to: today))).map { today.adding(days: -$0) }.filter { $0 >= from && calendar.isWorkday($0) }
-            // Days before the rep joined are on record only from an activity back-dated into them
-            // (none to look for when they joined before the look-back began).
-            let lookBackStart = zone.startOfDay(since)
             let (counts, earliest) = try await store.dayCounts(
                 repID: rep.id,
                 today: window(today),
                 past: past.map(window),
                 kinds: config.rule.countingKinds,
                 now: now,
-                earliestIn: lookBackStart..<max(lookBackStart, zone.startOfDay(joined))
+                earliestIn: beforeJoining
             )
             let firstDay = min(joined, earliest.map(zone.localDate(of:)) ?? joined)
             let evaluator = DayEvaluator(calendar: calendar, rule: config.rule, counts: counts, from: from, firstDay: firstDay)
