@@ -4,16 +4,29 @@ import ProspectCore
 /// Shared wire conventions: paths, JSON coding, the error body.
 public enum API {
     /// Dates travel as ISO 8601 in UTC (`2026-03-09T21:30:00Z`); keys are sorted so output is stable.
+    /// Dates are written and read by ProspectCore's own code, as `.iso8601` would: Foundation's
+    /// strategy builds a calendar and looks up the local time zone first, about a tenth of a
+    /// `prospect log`'s time.
     public static func encoder() -> JSONEncoder {
         let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .iso8601
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(JSONText.iso8601(date))
+        }
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return encoder
     }
 
     public static func decoder() -> JSONDecoder {
         let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
+        decoder.dateDecodingStrategy = .custom { decoder in
+            let container = try decoder.singleValueContainer()
+            let text = try container.decode(String.self)
+            guard let date = ActivityTime.parseWireInstant(text) else {
+                throw DecodingError.dataCorruptedError(in: container, debugDescription: "Expected date string to be ISO8601-formatted.")
+            }
+            return date
+        }
         return decoder
     }
 

@@ -24,12 +24,17 @@ public struct Prospect: AsyncParsableCommand {
 
     /// Runs the CLI with the contract's exit codes: 0 ok, 1 refused, 2 usage, 3 unreachable.
     public static func runMain() async {
-        await mainWithContractExitCodes { error in
+        await mainWithContractExitCodes(quickRoot: QuickProspect.self) { error in
             guard let error = error as? CLIError else { return nil }
             let lines = error.description.split(separator: "\n").map { "prospect: \(TerminalText.safe(String($0)))\n" }
             return (lines.joined(), error.exitCode)
         }
     }
+}
+
+/// `prospect log` and `prospect status` without ArgumentParser's try for a completion script (see ``QuickRoot``).
+struct QuickProspect: QuickRoot {
+    static let configuration = CommandConfiguration(commandName: "prospect", _superCommandName: "prospect", subcommands: [Log.self, Status.self])
 }
 
 /// How to reach the daemon; every command has these.

@@ -58,6 +58,33 @@ public enum ActivityTime {
         return Date(timeIntervalSince1970: local - Double(offset))
     }
 
+    /// Parses an instant as the API's JSON carries it: RFC 3339's date-time to the second,
+    /// `2026-03-09T14:00:00Z` or with an offset (`+01:00`); nil for any other shape. What
+    /// `JSONEncoder`'s `.iso8601` writes and its decoder reads, without building a Foundation
+    /// calendar and time zone on each run of the CLI.
+    public static func parseWireInstant(_ text: String) -> Date? {
+        let u = Array(text.utf8)
+        guard u.count == 20 || u.count == 25 else { return nil }
+        func digits(_ positions: [Int]) -> Bool { positions.allSatisfy { u[$0] >= 48 && u[$0] <= 57 } }
+        func number(_ positions: Range<Int>) -> Int { positions.reduce(0) { $0 * 10 + Int(u[$1] - 48) } }
+        guard digits([0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18]), u[4] == UInt8(ascii: "-"), u[7] == UInt8(ascii: "-"),
+            u[10] == UInt8(ascii: "T"), u[13] == UInt8(ascii: ":"), u[16] == UInt8(ascii: ":"),
+            let date = LocalDate(year: number(0..<4), month: number(5..<7), day: number(8..<10))
+        else { return nil }
+        let (hour, minute, second) = (number(11..<13), number(14..<16), number(17..<19))
+        guard hour < 24, minute < 60, second < 60 else { return nil }
+        var offset = 0
+        if u.count == 20 {
+            guard u[19] == UInt8(ascii: "Z") else { return nil }
+        } else {
+            guard u[19] == UInt8(ascii: "+") || u[19] == UInt8(ascii: "-"), u[22] == UInt8(ascii: ":"), digits([20, 21, 23, 24]),
+                number(20..<22) <= 18, number(23..<25) < 60
+            else { return nil }
+            offset = (u[19] == UInt8(ascii: "+") ? 1 : -1) * (number(20..<22) * 3600 + number(23..<25) * 60)
+        }
+        return Date(timeIntervalSince1970: Double(date.dayNumber * 86_400 + hour * 3600 + minute * 60 + second - offset))
+    }
+
     /// When `day` stopped taking activities (`late_grace` on its next workday), if that has
     /// passed at `now`; nil while it may still be logged (today, or a past day within its grace).
     public static func closedSince(_ day: LocalDate, now: Date, calendar: WorkCalendar, rule: Rule) -> Date? {
