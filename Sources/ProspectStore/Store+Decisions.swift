@@ -174,30 +174,33 @@ struct OutboxInsertRow {
     }
 }
 
-/// Message ids (`msg_` and a UUIDv7 of RFC 9562: 48 bits of Unix milliseconds, then 74 random
-/// bits) that sort by when they were made, so their unique index grows at its end rather than
-/// at a random page for each of a due step's rows. The random bits come from a generator seeded
-/// once per batch from the system's.
+/// Message ids (`msg_` and a UUIDv7 of RFC 9562: 48 bits of Unix milliseconds, then 74 bits
+/// counting up from a random start, its "monotonic random" method) that sort by when they were
+/// made, so their unique index grows at one place rather than at a random page for each of a
+/// due step's rows: a step's rows all carry its instant, and random bits after it scattered
+/// 100,000 inserts over the whole index. The start is drawn once per batch from the system's
+/// generator; two batches overlap only if their starts fall within a batch's length of each
+/// other in 2^74.
 struct MessageIDs {
-    private var state: UInt64
+    /// The 12 bits of `rand_a` and the 62 of `rand_b`, as one count.
+    private var a: UInt64
+    private var b: UInt64
 
     init() {
         var system = SystemRandomNumberGenerator()
-        state = system.next()
+        a = system.next() & 0x0FFF
+        b = system.next() & 0x3FFF_FFFF_FFFF_FFFF
     }
 
-    /// SplitMix64: every seed gives a distinct sequence of 2^64 values.
-    private mutating func random() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
+    /// The count after this one, carrying from `rand_b` into `rand_a`.
+    private mutating func advance() {
+        b = (b + 1) & 0x3FFF_FFFF_FFFF_FFFF
+        if b == 0 { a = (a + 1) & 0x0FFF }
     }
 
     mutating func next(at instant: Date) -> String {
         let milliseconds = UInt64(max(0, instant.timeIntervalSince1970 * 1000)) & 0xFFFF_FFFF_FFFF
-        let (a, b) = (random(), random())
+        defer { advance() }
         let high = milliseconds << 16 | 0x7000 | (a & 0x0FFF)
         let low = 0x8000_0000_0000_0000 | (b & 0x3FFF_FFFF_FFFF_FFFF)
         func hex(_ value: UInt64, _ digits: Int) -> String {
