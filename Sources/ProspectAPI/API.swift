@@ -5,8 +5,8 @@ import ProspectCore
 public enum API {
     /// Dates travel as ISO 8601 in UTC (`2026-03-09T21:30:00Z`); keys are sorted so output is stable.
     /// Dates are written and read by ProspectCore's own code, as `.iso8601` would: Foundation's
-    /// strategy builds a calendar and looks up the local time zone first, about a tenth of a
-    /// `prospect log`'s time.
+    /// strategy builds a calendar and looks up the local time zone first, 6% of the CPU time of
+    /// a `prospect log` in a profile.
     public static func encoder() -> JSONEncoder {
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .custom { date, encoder in
