@@ -49,13 +49,10 @@ public struct EngineRoster: Sendable {
 
         public subscript(id: Int64) -> Person? { position[id].map { list[$0] } }
 
+        /// Adds `person` under `id`; a later add of the same id is the one found, as with a dictionary.
         mutating func add(_ person: Person, id: Int64) {
-            if let at = position[id] {
-                list[at] = person
-            } else {
-                position[id] = list.count
-                list.append(person)
-            }
+            position[id] = list.count
+            list.append(person)
         }
     }
 
