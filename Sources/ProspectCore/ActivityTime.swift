@@ -47,12 +47,13 @@ public enum ActivityTime {
         if zonePart == "Z" || zonePart == "z" {
             offset = 0
         } else {
-            guard let sign = zonePart.first, sign == "+" || sign == "-" else { return nil }
+            guard let sign = zonePart.utf8.first else { return nil }
             let digits = zonePart.dropFirst().replacingOccurrences(of: ":", with: "")
             guard digits.count == 4, digits.allSatisfy({ $0.isASCII && $0.isNumber }),
-                let h = Int(digits.prefix(2)), let m = Int(digits.suffix(2)), h <= 18, m < 60
+                let h = Int(digits.prefix(2)), let m = Int(digits.suffix(2)),
+                let seconds = utcOffset(sign: sign, hours: h, minutes: m)
             else { return nil }
-            offset = (sign == "+" ? 1 : -1) * (h * 3600 + m * 60)
+            offset = seconds
         }
         let local = Double(date.dayNumber) * 86_400 + Double(hm.minutesSinceMidnight) * 60 + seconds
         return Date(timeIntervalSince1970: local - Double(offset))
@@ -77,12 +78,19 @@ public enum ActivityTime {
         if u.count == 20 {
             guard u[19] == UInt8(ascii: "Z") else { return nil }
         } else {
-            guard u[19] == UInt8(ascii: "+") || u[19] == UInt8(ascii: "-"), u[22] == UInt8(ascii: ":"), digits([20, 21, 23, 24]),
-                number(20..<22) <= 18, number(23..<25) < 60
+            guard u[22] == UInt8(ascii: ":"), digits([20, 21, 23, 24]),
+                let seconds = utcOffset(sign: u[19], hours: number(20..<22), minutes: number(23..<25))
             else { return nil }
-            offset = (u[19] == UInt8(ascii: "+") ? 1 : -1) * (number(20..<22) * 3600 + number(23..<25) * 60)
+            offset = seconds
         }
         return Date(timeIntervalSince1970: Double(date.dayNumber * 86_400 + hour * 3600 + minute * 60 + second - offset))
+    }
+
+    /// A UTC offset, `+` or `-` then hours and minutes, in seconds east of UTC: nil for another
+    /// sign, or past 18:59 either way. Both parsers above read offsets by this one rule.
+    static func utcOffset(sign: UInt8, hours: Int, minutes: Int) -> Int? {
+        guard sign == UInt8(ascii: "+") || sign == UInt8(ascii: "-"), hours <= 18, minutes < 60 else { return nil }
+        return (sign == UInt8(ascii: "+") ? 1 : -1) * (hours * 3600 + minutes * 60)
     }
 
     /// When `day` stopped taking activities (`late_grace` on its next workday), if that has

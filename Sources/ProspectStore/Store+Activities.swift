@@ -191,7 +191,7 @@ extension Store {
         let spans = past.map {
             "[\(Self.seconds($0.bounds.lowerBound)),\(Self.seconds($0.bounds.upperBound)),\(Self.seconds(min($0.deadline, now)))]"
         }
-        return try await read { db in
+        return try await lookup(snapshot: true) { db in
             let earliest = try Self.earliestActivity(db, repID: repID, kinds: kinds, in: earliestIn)
             var out: [LocalDate: DayCounts] = [:]
             if let counts = try Self.dayCounts(db, [today], kinds: kinds, now: now)[today.key], counts.byNow > 0 {
@@ -247,7 +247,7 @@ extension Store {
 
     /// The rep's time off that ends on or after `since`.
     public func timeOff(repID: Int64, since: LocalDate) async throws -> [TimeOff] {
-        try await read { db in
+        try await lookup { db in
             try db.fetchAll(
                 sql: "SELECT from_date, to_date, reason FROM time_off WHERE person_id = ? AND to_date >= ?",
                 arguments: [repID, since.description]
@@ -336,9 +336,16 @@ public struct DayCheck: Sendable {
 
 extension Store {
     /// A recorded `missed` becomes what the one judgment now says of the day (`met-late` once
-    /// enough is logged within the grace), in the transaction of the late log.
+    /// enough is logged within the grace), in the transaction of the late log. A day with no
+    /// `missed` on record (not judged yet, or met) is not counted: there is nothing to change.
     static func upgradeLateVerdict(_ db: any SQLConnection, repID: Int64, day: DayCheck, now: Date) throws {
-        guard !day.countingKinds.isEmpty else { return }
+        guard !day.countingKinds.isEmpty,
+            try db.fetchOne(
+                Bool.self,
+                sql: "SELECT 1 FROM verdict WHERE person_id = ? AND date = ? AND verdict = 'missed'",
+                arguments: [repID, day.date.description]
+            ) == true
+        else { return }
         let window = DayWindow(personID: repID, date: day.date, bounds: day.bounds, deadline: day.deadline)
         guard let counts = try dayCounts(db, [window], kinds: day.countingKinds, now: now)[window.key] else { return }
         let verdict = DayEvaluator.verdict(countByDeadline: counts.byDeadline, countByNow: counts.byNow, minimum: day.minimum)

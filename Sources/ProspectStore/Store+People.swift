@@ -123,12 +123,12 @@ extension Store {
     }
 
     public func person(handle: String) async throws -> StoredPerson? {
-        try await read { db in try Self.fetchPerson(db, where: "p.handle = ?", [handle]) }
+        try await lookup { db in try Self.fetchPerson(db, where: "p.handle = ?", [handle]) }
     }
 
     /// The active person whose `unix_user` is `user`.
     public func person(unixUser: String) async throws -> StoredPerson? {
-        try await read { db in try Self.fetchPerson(db, where: "p.unix_user = ? AND p.active <> 0", [unixUser]) }
+        try await lookup { db in try Self.fetchPerson(db, where: "p.unix_user = ? AND p.active <> 0", [unixUser]) }
     }
 
     /// Everyone, ordered by handle.

@@ -76,7 +76,7 @@ extension Store {
     /// The live source holding `token`, if any (looked up by digest, compared in constant time).
     public func source(token: String) async throws -> StoredSource? {
         let digest = Self.digest(token)
-        return try await read { db in
+        return try await lookup { db in
             guard
                 let row = try db.fetchOne(
                     sql: "SELECT id, name, sha256 FROM source WHERE sha256 = ? AND revoked_at IS NULL",
@@ -88,11 +88,11 @@ extension Store {
         }
     }
 
-    /// Records pushed activities, all in one transaction, each once per (source, its id):
-    /// logged `now`, as received. Returns the kinds of those that were new, and how many were
-    /// known already.
+    /// Records pushed activities, all or none, each once per (source, its id): logged `now`, as
+    /// received. Returns the kinds of those that were new, and how many were known already.
+    /// Pushes that arrive together share a commit (``WriteBatch``), each in a savepoint of its own.
     public func recordFromSource(_ source: StoredSource, _ rows: [SourceActivity], now: Date) async throws -> (added: [String], present: Int) {
-        try await write { db in
+        try await batch.write(self) { db in
             var added: [String] = []
             var present = 0
             for row in rows {
@@ -126,7 +126,7 @@ extension Store {
 
     /// The active person with this email address (case-insensitive), if exactly one has it.
     public func person(email: String) async throws -> StoredPerson? {
-        try await read { db in
+        try await lookup { db in
             let matches = try db.fetchAll(
                 sql: "SELECT \(Self.personColumns) FROM \(Self.personFrom) WHERE p.active <> 0 AND lower(p.email) = lower(?) LIMIT 2",
                 arguments: [email]

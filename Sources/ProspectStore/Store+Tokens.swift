@@ -44,7 +44,7 @@ extension Store {
     /// constant-time so a timing difference cannot reveal how much of a digest matched.
     public func person(token: String) async throws -> StoredPerson? {
         let digest = Self.digest(token)
-        return try await read { db in
+        return try await lookup(snapshot: true) { db in
             guard
                 let row = try db.fetchOne(
                     sql: """

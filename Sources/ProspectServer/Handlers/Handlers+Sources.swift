@@ -41,7 +41,8 @@ extension Handlers {
         var byHandle: [String: StoredPerson?] = [:]
         var seen: Set<String> = []
         for (offset, item) in pushed.enumerated() {
-            let label = "activity \(offset + 1) (id '\(shown(item.id, 40))')"
+            // Built only for a problem: making the id safe to show reads each character's category.
+            var label: String { "activity \(offset + 1) (id '\(shown(item.id, 40))')" }
             guard (1...200).contains(item.id.count), !item.id.contains(where: { $0.isNewline || $0.asciiValue.map { $0 < 32 } == true }) else {
                 problems.append("activity \(offset + 1): 'id' must be 1-200 characters of text")
                 continue
