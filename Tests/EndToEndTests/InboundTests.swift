@@ -1,17 +1,22 @@
 import Foundation
 import ProspectTestSupport
+import Synchronization
 import Testing
 
 /// Activities pushed in by a CRM's webhook, over TCP with a source token, end to end.
 @Suite(.serialized) struct InboundTests {
     func post(_ daemon: DaemonUnderTest, _ name: String, token: String, _ body: String) throws -> (code: Int, body: String) {
-        let file = daemon.folder.appendingPathComponent("push-\(UUID().uuidString.prefix(6)).json").path
+        try Self.post(server: daemon.server, folder: daemon.folder, name, token: token, body)
+    }
+
+    static func post(server: String, folder: URL, _ name: String, token: String, _ body: String) throws -> (code: Int, body: String) {
+        let file = folder.appendingPathComponent("push-\(UUID().uuidString.prefix(6)).json").path
         try body.write(toFile: file, atomically: true, encoding: .utf8)
         let out = try run(
             "/usr/bin/curl",
             [
                 "-s", "-w", "\n%{http_code}", "-X", "POST", "-H", "Authorization: Bearer \(token)", "-H", "Content-Type: application/json",
-                "--data-binary", "@\(file)", "\(daemon.server)/v1/sources/\(name)/activities",
+                "--data-binary", "@\(file)", "\(server)/v1/sources/\(name)/activities",
             ]
         )
         let lines = out.out.split(separator: "\n", omittingEmptySubsequences: false)
@@ -69,6 +74,20 @@ import Testing
         #expect(notJSON.code == 400 && notJSON.body.contains("not JSON"), "\(notJSON)")
         let huge = try post(daemon, "hubspot", token: token, "[" + String(repeating: " ", count: 1 << 21) + "]")
         #expect(huge.code == 400 && huge.body.contains("larger than 1 MiB"), "\(huge.code)")
+
+        // Pushes that arrive at once share commits, each in a savepoint of its own: eight ids, each
+        // pushed twice concurrently, are added once each and found present once each.
+        let answers = Mutex([(code: Int, body: String)]())
+        let (server, folder) = (daemon.server, daemon.folder)
+        DispatchQueue.concurrentPerform(iterations: 16) { k in
+            let body = #"{"id":"crm-burst-\#(k % 8)","rep":"ann","kind":"call","at":"2026-03-11T12:1\#(k % 8):00Z"}"#
+            let answer = (try? Self.post(server: server, folder: folder, "hubspot", token: token, body)) ?? (0, "")
+            answers.withLock { $0.append(answer) }
+        }
+        let burst = answers.withLock { $0 }
+        #expect(burst.filter { $0.code == 201 && $0.body.contains(#""added":1"#) }.count == 8, "\(burst)")
+        #expect(burst.filter { $0.code == 200 && $0.body.contains(#""already_present":1"#) }.count == 8, "\(burst)")
+        #expect(try count(daemon) == 10)
 
         // Only the source's own token opens its route, and it opens nothing else.
         let person = try daemon.prospect(["admin", "token", "issue", "ann"]).out.trimmingCharacters(in: .whitespacesAndNewlines)
