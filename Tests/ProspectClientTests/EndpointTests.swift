@@ -47,6 +47,13 @@ import Testing
         #expect(untilClosed.status == 404 && untilClosed.body == Array("{}".utf8))
     }
 
+    @Test func headerFieldsAreReadByLowerCasedNameWithTheirValuesTrimmed() {
+        let head = Array("HTTP/1.1 200 OK\r\nContent-Type:\t application/json \r\nX-Odd: a: b\r\nno colon here\r\nCONTENT-LENGTH:12".utf8)
+        #expect(
+            SocketExchange.fields(head[...]) == ["content-type": "application/json", "x-odd": "a: b", "content-length": "12"]
+        )
+    }
+
     @Test(arguments: [
         "HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\nhello",
         "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhel",
