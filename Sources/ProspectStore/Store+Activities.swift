@@ -247,15 +247,17 @@ extension Store {
 
     /// The rep's time off that ends on or after `since`.
     public func timeOff(repID: Int64, since: LocalDate) async throws -> [TimeOff] {
-        try await lookup { db in
-            try db.fetchAll(
-                sql: "SELECT from_date, to_date, reason FROM time_off WHERE person_id = ? AND to_date >= ?",
-                arguments: [repID, since.description]
-            ).compactMap { row in
-                guard let from = LocalDate(row["from_date"] as String), let to = LocalDate(row["to_date"] as String)
-                else { return nil }
-                return TimeOff(from: from, to: to, reason: row["reason"])
-            }
+        try await lookup { db in try Self.timeOff(db, repID: repID, since: since) }
+    }
+
+    static func timeOff(_ db: any SQLConnection, repID: Int64, since: LocalDate) throws -> [TimeOff] {
+        try db.fetchAll(
+            sql: "SELECT from_date, to_date, reason FROM time_off WHERE person_id = ? AND to_date >= ?",
+            arguments: [repID, since.description]
+        ).compactMap { row in
+            guard let from = LocalDate(row["from_date"] as String), let to = LocalDate(row["to_date"] as String)
+            else { return nil }
+            return TimeOff(from: from, to: to, reason: row["reason"])
         }
     }
 

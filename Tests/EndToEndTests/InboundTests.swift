@@ -89,6 +89,16 @@ import Testing
         #expect(burst.filter { $0.code == 200 && $0.body.contains(#""already_present":1"#) }.count == 8, "\(burst)")
         #expect(try count(daemon) == 10)
 
+        // Time off moves a day's grace to the next workday, as for `prospect log`: on Wednesday a
+        // push for Monday is on time for a rep away Tuesday and Wednesday, and late for one who was not.
+        #expect(try daemon.prospect(["admin", "rep", "add", "bo", "--name", "Bo", "--email", "bo@example.com", "--timezone", "UTC"]).code == 0)
+        #expect(try daemon.prospect(["away", "--rep", "ann", "--from", "2026-03-10", "--to", "2026-03-11"]).code == 0)
+        let monday = #"{"id":"crm-monday-REP","rep":"REP","kind":"call","at":"2026-03-09T12:00:00Z"}"#
+        let away = try post(daemon, "hubspot", token: token, monday.replacingOccurrences(of: "REP", with: "ann"))
+        #expect(away.code == 201, "\(away)")
+        let notAway = try post(daemon, "hubspot", token: token, monday.replacingOccurrences(of: "REP", with: "bo"))
+        #expect(notAway.code == 422 && notAway.body.contains("activity 1 (id 'crm-monday-bo')"), "\(notAway)")
+
         // Only the source's own token opens its route, and it opens nothing else.
         let person = try daemon.prospect(["admin", "token", "issue", "ann"]).out.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(try post(daemon, "hubspot", token: person, one).code == 401)

@@ -38,8 +38,17 @@ extension Handlers {
         let now = clock.now
         var problems: [String] = []
         var rows: [SourceActivity] = []
-        var byHandle: [String: StoredPerson?] = [:]
         var seen: Set<String> = []
+        // Everyone the push names, with their time off, in one lookup. Time off is read from two
+        // UTC days before the earliest instant given, which is at or before the day before in
+        // any zone (the day a late log's grace looks back to).
+        let instants = pushed.map { ActivityTime.parseISO8601($0.at) }
+        let earliest = min(now, instants.compactMap { $0 }.min() ?? now)
+        let targets = try await store.pushTargets(
+            handles: Set(pushed.compactMap(\.rep)),
+            emails: Set(pushed.filter { $0.rep == nil }.compactMap { $0.email?.lowercased() }),
+            timeOffSince: LocalDate(dayNumber: Int((earliest.timeIntervalSince1970 / 86_400).rounded(.down)) - 2)
+        )
         for (offset, item) in pushed.enumerated() {
             // Built only for a problem: making the id safe to show reads each character's category.
             var label: String { "activity \(offset + 1) (id '\(shown(item.id, 40))')" }
@@ -51,17 +60,8 @@ extension Handlers {
                 problems.append("\(label): the id appears twice in this push")
                 continue
             }
-            let key = item.rep.map { "h:\($0)" } ?? item.email.map { "e:\($0.lowercased())" } ?? ""
-            if byHandle[key] == nil {
-                if let handle = item.rep {
-                    byHandle[key] = .some(try await store.person(handle: handle))
-                } else if let email = item.email {
-                    byHandle[key] = .some(try await store.person(email: email))
-                } else {
-                    byHandle[key] = .some(nil)
-                }
-            }
-            guard let rep = byHandle[key] ?? nil, rep.person.active, rep.person.role == .rep else {
+            let named = item.rep.map { targets.byHandle[$0] } ?? item.email.map { targets.byEmail[$0.lowercased()] } ?? nil
+            guard let rep = named, rep.person.active, rep.person.role == .rep else {
                 problems.append(
                     item.rep == nil && item.email == nil
                         ? "\(label): name the rep with 'rep' (a handle) or 'email'"
@@ -95,12 +95,12 @@ extension Handlers {
                 problems.append("\(label): 'value' \(problem)")
                 continue
             }
-            guard let occurredAt = ActivityTime.parseISO8601(item.at) else {
+            guard let occurredAt = instants[offset] else {
                 problems.append("\(label): 'at' is not an ISO 8601 instant with Z or an offset, like 2026-03-09T15:00:00Z")
                 continue
             }
             let zone = config.zone(of: rep.person)
-            let calendar = try await calendar(for: rep, config, since: zone.localDate(of: occurredAt).adding(days: -1))
+            let calendar = config.workCalendar(for: rep.person, timeOff: targets.timeOff[rep.id] ?? [])
             do {
                 try ActivityTime.validate(occurredAt: occurredAt, now: now, calendar: calendar, rule: config.rule)
             } catch {
