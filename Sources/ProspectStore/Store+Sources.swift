@@ -135,8 +135,8 @@ extension Store {
     }
 
     /// The people a push names, by handle and by email, and the time off of each that ends on
-    /// or after `since`: one lookup for the whole push, whatever its size (at most
-    /// ``Handlers/maxPushed`` activities), instead of two reads for each activity.
+    /// or after `since`: one lookup for the whole push, whatever its size (the server takes at
+    /// most 1,000 activities in one), instead of two reads for each activity.
     public func pushTargets(handles: Set<String>, emails: Set<String>, timeOffSince since: LocalDate) async throws -> PushTargets {
         try await lookup(snapshot: true) { db in
             var out = PushTargets()
