@@ -47,7 +47,7 @@ extension Handlers {
         let targets = try await store.pushTargets(
             handles: Set(pushed.compactMap(\.rep)),
             emails: Set(pushed.filter { $0.rep == nil }.compactMap { $0.email?.lowercased() }),
-            timeOffSince: LocalDate(dayNumber: Int((earliest.timeIntervalSince1970 / 86_400).rounded(.down)) - 2)
+            timeOffSince: Zone.utc.localDate(of: earliest).adding(days: -2)
         )
         for (offset, item) in pushed.enumerated() {
             // Built only for a problem: making the id safe to show reads each character's category.
