@@ -218,6 +218,8 @@ public struct Engine: Sendable {
             let longest = config.ladder.compactMap(\.afterMisses).max() ?? 1
             // Enough calendar days to cover `longest` workdays even across long holidays.
             request.judged = (afterMisses.sorted(), Zone.utc.startOfDay(earliest.adding(days: -(longest * 7 + 31))))
+            let minimum = config.rule.minimumActions
+            request.judgedIf = { Ladder.mayFire(count: $0.byNow, minimum: minimum) }
         }
         managerRequest(for: events, roster: roster, config: config, into: &request)
         return request
@@ -247,10 +249,18 @@ public struct Engine: Sendable {
                 plan.verdicts.append(VerdictRecord(personID: rep.id, date: event.date, verdict: verdict))
             case .step(let index):
                 let step = config.ladder[index]
-                let misses = step.afterMisses == nil ? 0 : misses(of: rep, before: event.date)
-                guard Ladder.fires(step, count: count.byNow, minimum: config.rule.minimumActions, missesBefore: misses) else {
+                // Walked back only when the step asks for it: a met day needs no run of misses.
+                var walked: Int?
+                func missesBefore() -> Int {
+                    if let walked { return walked }
+                    let counted = step.afterMisses == nil ? 0 : misses(of: rep, before: event.date)
+                    walked = counted
+                    return counted
+                }
+                guard Ladder.fires(step, count: count.byNow, minimum: config.rule.minimumActions, missesBefore: missesBefore()) else {
                     continue
                 }
+                let misses = missesBefore()
                 guard let recipientID = roster.recipient(of: step.audience, for: rep.id), let recipient = roster.people[recipientID]
                 else {
                     plan.unaddressed.append("\(rep.handle) \(event.date) \(step.name): no \(step.audience.rawValue) on the roster")

@@ -281,6 +281,13 @@ struct PostgresSQLConnection: SQLConnection {
         return try result.rows.map { row in SQLRow(names: names, values: try row.map(Self.value)) }
     }
 
+    func insert(sql: String, arguments: SQLArguments) throws -> Int64 {
+        guard let row = try fetchAll(sql: sql + " RETURNING id", arguments: arguments).first else {
+            throw PostgresStatementError(state: "-", message: "an INSERT returned no id")
+        }
+        return row[0]
+    }
+
     func run(_ sql: String, _ arguments: SQLArguments) throws -> PostgresQueryResult {
         var binds = PostgresBindings(capacity: arguments.values.count)
         for value in arguments.values {

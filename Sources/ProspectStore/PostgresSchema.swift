@@ -218,5 +218,11 @@ enum PostgresSchema {
             identifier: "v10-outbox-lean",
             statements: ["DROP INDEX outbox_step"]
         ),
+        Migration(
+            // SQLite's checks of a list of values become comparisons joined by OR, which it checks
+            // without a temporary index for each row; PostgreSQL checks a list as cheaply.
+            identifier: "v11-checks-without-lists",
+            statements: []
+        ),
     ]
 }

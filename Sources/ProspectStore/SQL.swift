@@ -159,6 +159,8 @@ protocol SQLConnection {
     /// Runs one statement; returns how many rows it changed.
     @discardableResult func execute(sql: String, arguments: SQLArguments) throws -> Int
     func fetchAll(sql: String, arguments: SQLArguments) throws -> [SQLRow]
+    /// Runs an `INSERT` of one row into a table whose key is `id`; returns the new row's id.
+    func insert(sql: String, arguments: SQLArguments) throws -> Int64
 }
 
 extension SQLConnection {

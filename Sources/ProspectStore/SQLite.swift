@@ -20,6 +20,13 @@ struct SQLiteConnection: SQLConnection {
         return db.changesCount
     }
 
+    /// The id SQLite gave the row, without `RETURNING`: SQLite keeps a statement's returned rows
+    /// in a temporary table until it ends, which doubled the cost of each activity's insert.
+    func insert(sql: String, arguments: SQLArguments) throws -> Int64 {
+        try Self.run(try statement(sql, arguments), arguments) { _ in }
+        return db.lastInsertedRowID
+    }
+
     func fetchAll(sql: String, arguments: SQLArguments) throws -> [SQLRow] {
         let statement = try statement(sql, arguments)
         let names = SQLRow.names(statement.columnNames)

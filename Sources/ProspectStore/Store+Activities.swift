@@ -67,11 +67,10 @@ struct ActivityRow: Codable {
     /// Inserts the row; returns it with its new id.
     func inserted(_ db: any SQLConnection) throws -> ActivityRow {
         var row = self
-        row.id = try db.fetchOne(
-            Int64.self,
+        row.id = try db.insert(
             sql: """
                 INSERT INTO activity (person_id, kind, note, value, occurred_at, logged_at, client_id)
-                VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id
+                VALUES (?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [personID, kind, note, value, occurredAt, loggedAt, clientID]
         )

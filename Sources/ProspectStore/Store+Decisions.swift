@@ -52,6 +52,9 @@ public struct DecisionRequest: Sendable {
     public var days: [DayWindow] = []
     /// Reps whose counting activities since `since` are judged whole (`after_misses`, the verdicts missed while down).
     public var judged: (repIDs: [Int64], since: Date)? = nil
+    /// When set, a rep of `judged` is read only if this holds for the counts of one of its `days`
+    /// (a step's day not met yet: a met day needs no run of misses).
+    public var judgedIf: (@Sendable (DayCounts) -> Bool)? = nil
     /// Reps whose activities (all kinds) and pipeline since `since` go into reports (digests).
     public var histories: (repIDs: [Int64], since: Date)? = nil
     /// Reps whose recorded verdicts since `since` are wanted.
@@ -236,7 +239,12 @@ extension Store {
         var inputs = DecisionInputs()
         inputs.counts = try dayCounts(db, request.days, kinds: request.countingKinds, now: request.now)
         if let judged = request.judged {
-            inputs.countingTimes = try countingTimes(db, repIDs: judged.repIDs, kinds: request.countingKinds, since: judged.since)
+            var repIDs = judged.repIDs
+            if let condition = request.judgedIf {
+                let wanted = Set(request.days.filter { day in inputs.counts[day.key].map(condition) ?? false }.map(\.personID))
+                repIDs = repIDs.filter(wanted.contains)
+            }
+            inputs.countingTimes = try countingTimes(db, repIDs: repIDs, kinds: request.countingKinds, since: judged.since)
         }
         if let histories = request.histories {
             (inputs.activities, inputs.snapshots) = try Self.histories(db, repIDs: histories.repIDs, since: histories.since)

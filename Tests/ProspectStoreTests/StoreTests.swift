@@ -211,6 +211,36 @@ func rows(_ people: [Person]) -> [RosterCSV.Row] {
         }
     }
 
+    /// Migration v11 rewrites two checks' text in SQLite's schema: they still refuse what they
+    /// refused, the file stays whole and opens again, and no list is left for SQLite to index per row.
+    @Test func rewrittenChecksStillRefuseUnknownValuesAndTheFileReopens() async throws {
+        try await withTemporaryStore { store, path in
+            _ = try await store.addPerson(person("ann"), actor: "t", now: now)
+            let bad = [
+                "INSERT INTO verdict (person_id, date, verdict, decided_at) SELECT id, '2026-03-09', 'maybe', 0 FROM person",
+                """
+                INSERT INTO outbox (person_id, date, step, channel, recipient_id, type, due_at, payload, message_id, status,
+                    next_attempt_at, created_at, queued_at)
+                SELECT id, '2026-03-09', 'nudge', 'mail', id, 'reminder', 0, '{}', 'msg_1', 'lost', 0, 0, 0 FROM person
+                """,
+            ]
+            for sql in bad {
+                await #expect { _ = try await store.write { db in try db.execute(sql: sql) } } throws: { "\($0)".contains("CHECK constraint failed") }
+            }
+            let schema = try await store.write { db in
+                try db.fetchAll(String.self, sql: "SELECT sql FROM sqlite_master WHERE name IN ('verdict', 'outbox')")
+            }
+            #expect(schema.count == 2 && schema.allSatisfy { $0.contains("CHECK") && !$0.contains(" IN (") })
+            await store.close()
+            let again = try Store.open(path: path)
+            let inserted = try await again.write { db in
+                try db.execute(sql: "INSERT INTO verdict (person_id, date, verdict, decided_at) SELECT id, '2026-03-09', 'met-late', 0 FROM person")
+            }
+            #expect(inserted == 1)
+            #expect(try await again.write { db in try db.fetchAll(String.self, sql: "PRAGMA integrity_check") } == ["ok"])
+        }
+    }
+
     func addAndFetch(_ store: Store, _ p: Person) async throws -> StoredPerson {
         _ = try await store.addPerson(p, actor: "t", now: now)
         return try await store.person(handle: p.handle)!
