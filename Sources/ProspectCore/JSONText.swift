@@ -82,8 +82,21 @@ public enum JSONText {
         let seconds = Int(instant.timeIntervalSince1970.rounded(.down))
         let (days, rest) = seconds.quotientAndRemainder(dividingBy: 86_400)
         let (day, second) = rest < 0 ? (days - 1, rest + 86_400) : (days, rest)
-        func two(_ n: Int) -> String { n < 10 ? "0" + String(n) : String(n) }
-        return LocalDate(dayNumber: day).description + "T" + two(second / 3600) + ":" + two(second / 60 % 60) + ":"
-            + two(second % 60) + "Z"
+        let date = LocalDate(dayNumber: day)
+        guard (0...9999).contains(date.year) else {
+            func two(_ n: Int) -> String { n < 10 ? "0" + String(n) : String(n) }
+            return date.description + "T" + two(second / 3600) + ":" + two(second / 60 % 60) + ":" + two(second % 60) + "Z"
+        }
+        return String(unsafeUninitializedCapacity: 20) { text in
+            date.write(to: text)
+            text[10] = UInt8(ascii: "T")
+            Digits.write(second / 3600, width: 2, to: text, at: 11)
+            text[13] = UInt8(ascii: ":")
+            Digits.write(second / 60 % 60, width: 2, to: text, at: 14)
+            text[16] = UInt8(ascii: ":")
+            Digits.write(second % 60, width: 2, to: text, at: 17)
+            text[19] = UInt8(ascii: "Z")
+            return 20
+        }
     }
 }

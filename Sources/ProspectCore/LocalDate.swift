@@ -99,11 +99,27 @@ public struct LocalDate: Hashable, Comparable, Sendable, CustomStringConvertible
     }
 
     public var description: String {
-        func pad(_ n: Int, _ width: Int) -> String {
-            let s = String(n)
-            return String(repeating: "0", count: max(0, width - s.count)) + s
+        guard (0...9999).contains(year) else {
+            func pad(_ n: Int, _ width: Int) -> String {
+                let s = String(n)
+                return String(repeating: "0", count: max(0, width - s.count)) + s
+            }
+            return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))"
         }
-        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))"
+        // Written in place: every outbox row, verdict and payload carries dates.
+        return String(unsafeUninitializedCapacity: 10) { text in
+            write(to: text)
+            return 10
+        }
+    }
+
+    /// `YYYY-MM-DD` into the first 10 bytes of `text`, for a year of 0-9999.
+    func write(to text: UnsafeMutableBufferPointer<UInt8>) {
+        Digits.write(year, width: 4, to: text, at: 0)
+        text[4] = UInt8(ascii: "-")
+        Digits.write(month, width: 2, to: text, at: 5)
+        text[7] = UInt8(ascii: "-")
+        Digits.write(day, width: 2, to: text, at: 8)
     }
 
     public static func < (a: LocalDate, b: LocalDate) -> Bool { a.dayNumber < b.dayNumber }
@@ -211,5 +227,18 @@ public enum Weekday: String, CaseIterable, Codable, Sendable, Comparable {
     /// Renders a set in week order: `mon;tue;wed`.
     public static func format(_ days: Set<Weekday>, separator: String = ";") -> String {
         allCases.filter(days.contains).map(\.rawValue).joined(separator: separator)
+    }
+}
+
+/// Fixed-width decimal digits written into a byte buffer: dates and times as text, without the
+/// intermediate strings that `String(n)` and padding build.
+enum Digits {
+    /// `value` (0 ≤ value < 10^width) as `width` digits, zero-padded, from `offset`.
+    static func write(_ value: Int, width: Int, to text: UnsafeMutableBufferPointer<UInt8>, at offset: Int) {
+        var rest = value
+        for place in stride(from: offset + width - 1, through: offset, by: -1) {
+            text[place] = UInt8(ascii: "0") + UInt8(truncatingIfNeeded: rest % 10)
+            rest /= 10
+        }
     }
 }

@@ -206,12 +206,23 @@ struct MessageIDs {
         defer { advance() }
         let high = milliseconds << 16 | 0x7000 | (a & 0x0FFF)
         let low = 0x8000_0000_0000_0000 | (b & 0x3FFF_FFFF_FFFF_FFFF)
-        func hex(_ value: UInt64, _ digits: Int) -> String {
-            let text = String(value, radix: 16)
-            return String(repeating: "0", count: digits - text.count) + text
+        // msg_xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx, written in place: one per outbox row.
+        return String(unsafeUninitializedCapacity: 40) { text in
+            func hex(_ value: UInt64, _ digits: Int, at offset: Int) {
+                for place in 0..<digits {
+                    let nibble = UInt8(truncatingIfNeeded: value >> (4 * UInt64(digits - 1 - place)) & 0xF)
+                    text[offset + place] = nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
+                }
+            }
+            for (place, byte) in "msg_".utf8.enumerated() { text[place] = byte }
+            hex(high >> 32, 8, at: 4)
+            hex(high >> 16 & 0xFFFF, 4, at: 13)
+            hex(high & 0xFFFF, 4, at: 18)
+            hex(low >> 48, 4, at: 23)
+            hex(low & 0xFFFF_FFFF_FFFF, 12, at: 28)
+            for place in [12, 17, 22, 27] { text[place] = UInt8(ascii: "-") }
+            return 40
         }
-        return "msg_" + hex(high >> 32, 8) + "-" + hex(high >> 16 & 0xFFFF, 4) + "-" + hex(high & 0xFFFF, 4) + "-"
-            + hex(low >> 48, 4) + "-" + hex(low & 0xFFFF_FFFF_FFFF, 12)
     }
 }
 

@@ -6,6 +6,25 @@ import Testing
 /// Inputs at the edges: dates a calendar cannot hold, files as spreadsheets write them,
 /// addresses a mail program would read as options.
 @Suite struct InputBoundsTests {
+    /// Dates and instants as text are written digit by digit: they read as Foundation's ISO 8601
+    /// formatter writes them, across years, leap days, midnight and before 1970.
+    @Test func datesAndInstantsAsTextMatchFoundationsISO8601() {
+        let formatter = ISO8601DateFormatter()
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        var instants = [-86_400.0, -1, 0, 59, 951_782_400, 1_773_057_599.75, 4_102_444_799, 253_402_300_799]
+        var generator = SystemRandomNumberGenerator()
+        instants += (0..<2_000).map { _ in Double(Int64.random(in: -2_000_000_000...6_000_000_000, using: &generator)) }
+        for seconds in instants {
+            let instant = Date(timeIntervalSince1970: seconds.rounded(.down))
+            #expect(JSONText.iso8601(instant) == formatter.string(from: instant), "\(seconds)")
+            let date = LocalDate(dayNumber: Int((seconds / 86_400).rounded(.down)))
+            #expect(date.description == String(formatter.string(from: instant).prefix(10)), "\(seconds)")
+        }
+        #expect(JSONText.iso8601(Date(timeIntervalSince1970: 1_773_057_600.9)) == "2026-03-09T12:00:00Z")
+        #expect(LocalDate(year: 9999, month: 12, day: 31)!.description == "9999-12-31")
+        #expect(LocalDate(year: 1, month: 2, day: 3)!.description == "0001-02-03")
+    }
+
     @Test func datesOutsideTwoThousandToTwentyOneNinetyNineAreRefusedWithTheRange() throws {
         #expect(LocalDate(input: "2000-01-01") != nil)
         #expect(LocalDate(input: "2199-12-31") != nil)

@@ -17,6 +17,8 @@ import Testing
             let variant = id[id.index(id.startIndex, offsetBy: 23)]
             #expect("89ab".contains(variant), "\(id)")
             #expect(id.count == 40)
+            let uuid = String(id.dropFirst(4))
+            #expect(UUID(uuidString: uuid)?.uuidString.lowercased() == uuid, "\(id) is a UUID in lower-case hex")
         }
     }
 
