@@ -241,6 +241,27 @@ func rows(_ people: [Person]) -> [RosterCSV.Row] {
         }
     }
 
+    /// A commit that leaves the WAL past 1,000 pages has it copied into the database file by
+    /// the checkpointer's own connection, not by the writer.
+    @Test func theWALIsCheckpointedOffTheWriter() async throws {
+        try await withTemporaryStore { store, path in
+            let checkpointer = try #require(store.checkpointer)
+            func fileSize() -> Int { (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0 }
+            let before = fileSize()
+            #expect(checkpointer.checkpoints == 0)
+            // Two commits: the first makes the WAL 1,200 pages long and queues the checkpoint.
+            _ = try await store.write { db in try db.execute(sql: "CREATE TABLE filler (x BLOB)") }
+            _ = try await store.write { db in try db.execute(sql: "INSERT INTO filler SELECT zeroblob(1200 * 4096)") }
+            for _ in 0..<500 where checkpointer.checkpoints == 0 { try await Task.sleep(for: .milliseconds(10)) }
+            #expect(checkpointer.checkpoints == 1)
+            #expect(fileSize() >= before + 1_200 * 4096, "the pages are in the database file")
+            // The WAL starts again after a whole checkpoint: a short commit queues nothing.
+            _ = try await store.write { db in try db.execute(sql: "INSERT INTO filler VALUES (x'00')") }
+            try await Task.sleep(for: .milliseconds(200))
+            #expect(checkpointer.checkpoints == 1)
+        }
+    }
+
     func addAndFetch(_ store: Store, _ p: Person) async throws -> StoredPerson {
         _ = try await store.addPerson(p, actor: "t", now: now)
         return try await store.person(handle: p.handle)!
