@@ -51,16 +51,23 @@ final class Checkpointer: Sendable {
         }
         queue.async { [self] in
             defer { queued.store(false, ordering: .releasing) }
-            // A connection for each checkpoint, closed after it (opening costs far less than
-            // copying 1,000 pages), so nothing stays open on the file. A failure (a full disk)
-            // leaves the frames in the WAL, where they are safe: the next commit past the mark
-            // tries again.
-            var config = Configuration()
-            config.busyMode = .timeout(5)
-            guard let connection = try? DatabaseQueue(path: path, configuration: config),
-                (try? connection.writeWithoutTransaction({ db in try db.checkpoint(.passive) })) != nil
-            else { return }
-            runs.add(1, ordering: .relaxed)
+            if Self.checkpoint(path) { runs.add(1, ordering: .relaxed) }
         }
+    }
+
+    /// One passive checkpoint of the file at `path` on a connection of its own, closed after it
+    /// (opening costs far less than copying 1,000 pages), so nothing stays open on the file.
+    /// Opened without creating: a file moved away meanwhile is not replaced by an empty one.
+    /// A failure (a full disk) leaves the frames in the WAL, where they are safe: the next commit
+    /// past the mark tries again.
+    static func checkpoint(_ path: String) -> Bool {
+        var connection: OpaquePointer?
+        defer { sqlite3_close_v2(connection) }
+        guard sqlite3_open_v2(path, &connection, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nil) == SQLITE_OK,
+            // A new connection learns the file is in WAL mode only when it first reads it;
+            // until then a checkpoint does nothing and says it did.
+            sqlite3_exec(connection, "SELECT count(*) FROM sqlite_master", nil, nil, nil) == SQLITE_OK
+        else { return false }
+        return sqlite3_wal_checkpoint_v2(connection, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil) == SQLITE_OK
     }
 }

@@ -277,10 +277,9 @@ extension Store {
             }
             try db.execute(sql: "PRAGMA schema_version = \(version + 1)")
             try db.execute(sql: "PRAGMA writable_schema = OFF")
-            let problems = try String.fetchAll(db, sql: "PRAGMA integrity_check")
-            guard problems == ["ok"] else {
-                throw DatabaseError(message: "migration v11: integrity check after rewriting the checks: \(problems.prefix(3))")
-            }
+            // No integrity check of the whole file (minutes on a year's outbox, at the first
+            // start of the new version): no row changed. The new texts are constants, which
+            // StoreTests opens, writes and reopens.
         }
         return migrator
     }

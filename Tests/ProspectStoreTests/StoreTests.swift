@@ -259,6 +259,10 @@ func rows(_ people: [Person]) -> [RosterCSV.Row] {
             _ = try await store.write { db in try db.execute(sql: "INSERT INTO filler VALUES (x'00')") }
             try await Task.sleep(for: .milliseconds(200))
             #expect(checkpointer.checkpoints == 1)
+            // A file moved away is not replaced by an empty one.
+            let gone = path + ".moved"
+            #expect(!Checkpointer.checkpoint(gone))
+            #expect(!FileManager.default.fileExists(atPath: gone))
         }
     }
 
