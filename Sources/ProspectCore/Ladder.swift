@@ -174,11 +174,10 @@ public enum Ladder {
     public static func mayFire(count: Int, minimum: Int) -> Bool { count < minimum }
 
     /// Whether a step fires: the rule is not met at its instant, and for `after_misses = N`, the day
-    /// (missed so far) is the N-th or later consecutive missed workday. The misses before are
-    /// counted only for a step with `after_misses` whose day is not met.
-    public static func fires(_ step: LadderStep, count: Int, minimum: Int, missesBefore: @autoclosure () -> Int) -> Bool {
+    /// (missed so far) is the N-th or later consecutive missed workday.
+    public static func fires(_ step: LadderStep, count: Int, minimum: Int, missesBefore: Int) -> Bool {
         guard mayFire(count: count, minimum: minimum) else { return false }
-        if let n = step.afterMisses { return missesBefore() + 1 >= n }
+        if let n = step.afterMisses { return missesBefore + 1 >= n }
         return true
     }
 }

@@ -250,17 +250,10 @@ public struct Engine: Sendable {
             case .step(let index):
                 let step = config.ladder[index]
                 // Walked back only when the step asks for it: a met day needs no run of misses.
-                var walked: Int?
-                func missesBefore() -> Int {
-                    if let walked { return walked }
-                    let counted = step.afterMisses == nil ? 0 : misses(of: rep, before: event.date)
-                    walked = counted
-                    return counted
-                }
-                guard Ladder.fires(step, count: count.byNow, minimum: config.rule.minimumActions, missesBefore: missesBefore()) else {
-                    continue
-                }
-                let misses = missesBefore()
+                let minimum = config.rule.minimumActions
+                let misses =
+                    step.afterMisses != nil && Ladder.mayFire(count: count.byNow, minimum: minimum) ? misses(of: rep, before: event.date) : 0
+                guard Ladder.fires(step, count: count.byNow, minimum: minimum, missesBefore: misses) else { continue }
                 guard let recipientID = roster.recipient(of: step.audience, for: rep.id), let recipient = roster.people[recipientID]
                 else {
                     plan.unaddressed.append("\(rep.handle) \(event.date) \(step.name): no \(step.audience.rawValue) on the roster")
